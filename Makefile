@@ -1,0 +1,58 @@
+# pgcitus.cluster: one entry point for setting up, testing and running the lab.
+# Every target runs scripts/setup.sh first (idempotent: seconds when nothing changed).
+SHELL := /bin/bash
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections:$(VENV)/lib/python3.11/site-packages
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+# The Citus package the tests and the lab install: the emulator built by setup, unless you give a real one.
+CITUS_DEB ?= $(shell cat $(CURDIR)/.cache/citus-deb 2>/dev/null)
+export CITUS_DEB
+SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+
+.PHONY: help setup test lint pytest unit contract integration molecule build lab lab-down bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup:  ## Install what the tests need (apt packages, Docker daemon, test image, .venv, Citus package)
+	bash scripts/setup.sh
+
+test: setup  ## Everything CI runs: lint, Python tests (unit, contract, modules), every Molecule scenario
+	$(MAKE) --no-print-directory lint pytest molecule
+
+lint:  ## ruff, ansible-lint (production profile), and a collection build
+	ruff check .
+	ansible-lint
+	$(MAKE) --no-print-directory build
+
+pytest:  ## Unit, emulator contract and module integration tests in one pytest run
+	pytest
+
+unit:  ## Unit tests only (no server)
+	pytest tests/unit
+
+contract:  ## Citus API contract tests (emulator by default, or CITUS_TEST_COORDINATOR/_WORKERS)
+	pytest tests/contract
+
+integration:  ## Module tests against local PostgreSQL servers with the Citus API
+	pytest tests/integration
+
+molecule:  ## Every Molecule scenario (SCENARIOS="default" to pick)
+	set -e; for s in $(SCENARIOS); do molecule test -s $$s; done
+
+build:  ## Build the collection tarball into .cache/dist
+	ansible-galaxy collection build --force --output-path .cache/dist .
+
+lab: setup  ## Bring up the classic lab (coordinator + two workers) as local containers
+	bash scripts/lab.sh up
+
+lab-down:  ## Remove the lab containers
+	bash scripts/lab.sh down
+
+bench: setup  ## Time a cold converge and a no-change rerun of site.yml (medians)
+	bash scripts/bench.sh
+
+clean:  ## Remove the virtualenv, caches and built packages (keeps Docker images)
+	rm -rf .venv .cache .pytest_cache .ruff_cache
