@@ -1,0 +1,505 @@
+# Copyright: (c) 2026, pgcitus.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Private helpers shared by the pgcitus.cluster Citus modules.
+
+Not a public API: the leading underscore marks it private to this collection.
+
+One connection per module run (autocommit; explicit BEGIN/COMMIT where several statements must be
+all-or-nothing), reads of the Citus catalogs, a plan of write units that is executed or, in check
+mode, only rendered, and the translation of Citus/PostgreSQL errors into one-line messages that say
+what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible.module_utils.basic import missing_required_lib
+
+PSYCOPG_IMPORT_ERROR: str | None = None
+try:
+    import psycopg2
+    import psycopg2.extensions
+    from psycopg2 import sql
+
+    HAS_PSYCOPG = True
+except ImportError:  # pragma: no cover - exercised only where psycopg2 is absent
+    psycopg2 = None
+    sql = None
+    HAS_PSYCOPG = False
+    PSYCOPG_IMPORT_ERROR = traceback.format_exc()
+
+SHARD_COUNT_MIN = 1
+SHARD_COUNT_MAX = 64000
+REPLICATION_FACTOR_MIN = 1
+REPLICATION_FACTOR_MAX = 100
+
+CITUS_ROLE_HINT = "run the pgcitus.cluster.citus role on it"
+
+
+def citus_common_argument_spec() -> dict[str, Any]:
+    """Connection options, with community.postgresql's names and meaning."""
+    return dict(
+        db=dict(type='str', aliases=['login_db']),
+        login_user=dict(type='str', default='postgres'),
+        login_password=dict(type='str', default='', no_log=True),
+        login_host=dict(type='str', default=''),
+        login_unix_socket=dict(type='str', default=''),
+        login_port=dict(type='int', default=5432),
+        ssl_mode=dict(type='str', default='prefer',
+                      choices=['allow', 'disable', 'prefer', 'require', 'verify-ca', 'verify-full']),
+        ca_cert=dict(type='str', aliases=['ssl_rootcert']),
+        ssl_cert=dict(type='path'),
+        ssl_key=dict(type='path'),
+        connect_params=dict(type='dict', default={}),
+    )
+
+
+def conn_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """libpq keyword arguments from the module parameters (empty values are left to libpq's defaults)."""
+    mapping = {
+        'db': 'dbname',
+        'login_user': 'user',
+        'login_password': 'password',
+        'login_host': 'host',
+        'login_port': 'port',
+        'ssl_mode': 'sslmode',
+        'ca_cert': 'sslrootcert',
+        'ssl_cert': 'sslcert',
+        'ssl_key': 'sslkey',
+    }
+    kw = {libpq: params[opt] for opt, libpq in mapping.items() if params.get(opt) not in (None, '')}
+    if params.get('login_unix_socket') and kw.get('host') in (None, 'localhost'):
+        kw['host'] = params['login_unix_socket']
+    kw.update(params.get('connect_params') or {})
+    return kw
+
+
+def one_line(text: Any) -> str:
+    """Collapse a (possibly multi-line) message into one line."""
+    return ' '.join(str(text).split())
+
+
+def endpoint(name: str, port: int) -> str:
+    return f"{name}:{port}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Error translation (pure; unit tested). Texts are the ones Citus 13.2 prints.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class PgErrorInfo:
+    primary: str
+    detail: str = ''
+    hint: str = ''
+    sqlstate: str = ''
+    notices: list[str] = field(default_factory=list)
+
+
+def error_info(exc: BaseException, notices: list[str] | None = None) -> PgErrorInfo:
+    """Pull the parts of a psycopg2 error (primary message, detail, hint, SQLSTATE)."""
+    diag = getattr(exc, 'diag', None)
+    primary = getattr(diag, 'message_primary', None) if diag is not None else None
+    if not primary:
+        text = str(exc).strip()
+        primary = text.splitlines()[0] if text else type(exc).__name__
+        if primary.startswith('ERROR:'):
+            primary = primary[len('ERROR:'):].strip()
+    return PgErrorInfo(
+        primary=one_line(primary),
+        detail=one_line(getattr(diag, 'message_detail', None) or '') if diag is not None else '',
+        hint=one_line(getattr(diag, 'message_hint', None) or '') if diag is not None else '',
+        sqlstate=(getattr(exc, 'pgcode', None) or '') if diag is not None else '',
+        notices=[one_line(n) for n in (notices or [])],
+    )
+
+
+_REMOTE = re.compile(r'connection to the remote node (?P<user>[^@\s]+)@(?P<hp>\S+?) '
+                     r'failed with the following error: (?P<err>.*)')
+_ESSENTIAL = re.compile(r'failure on connection marked as essential: (?P<hp>\S+)')
+_ONLY_PLACEMENT = re.compile(
+    r'cannot remove or disable the node (?P<hp>\S+) because (?:because )?it contains the only shard placement '
+    r'for shard (?P<shard>\d+)')
+_GROUP_HAS_PRIMARY = re.compile(r'group (?P<group>\d+) already has a primary node')
+_NODE_MISSING = re.compile(r'node at "(?P<hp>[^"]+)" does not exist')
+_ALREADY = re.compile(r'table "(?P<t>[^"]+)" is already distributed')
+_NO_COLUMN = re.compile(r'column "(?P<c>[^"]+)" of relation "(?P<t>[^"]+)" does not exist')
+_NO_RELATION = re.compile(r'relation "(?P<t>[^"]+)" does not exist')
+_COLOCATE = re.compile(r'cannot colocate tables (?P<a>\S+) and (?P<b>\S+)')
+_SHARD_RANGE = re.compile(r'(?P<n>-?\d+) is outside the valid range for parameter "shard_count"')
+_RF_EXCEEDS = re.compile(r'replication_factor \((?P<rf>\d+)\) exceeds number of worker nodes \((?P<n>\d+)\)')
+_RF_ARGUMENT = re.compile(r'function create_distributed_table\(.*replication_factor.*\) does not exist')
+_NO_IDENTITY = re.compile(r'relation (?P<t>\S+) since it doesn\'t have a REPLICA IDENTITY or PRIMARY KEY')
+_NO_FUNCTION = re.compile(r'function (?P<f>(?:citus_|create_|undistribute_|alter_distributed_|master_|'
+                          r'get_rebalance_|column_to_column_name|truncate_local_)\w*)\(.*\) does not exist')
+
+
+def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) -> str:
+    """Turn a Citus/PostgreSQL error into one line that says what is wrong and what to do.
+
+    context keys (all optional): action ('add', 'remove', 'disable', 'activate', 'drain', 'distribute',
+    'reference', 'undistribute', 'alter', 'read'), node ('host:port'), table, db.
+    """
+    ctx = context or {}
+    msg = info.primary
+    node = ctx.get('node', '')
+    table = ctx.get('table', '')
+    db = ctx.get('db') or 'the target database'
+    action = ctx.get('action', '')
+
+    m = _REMOTE.search(msg)
+    if m:
+        hp, user, err = m.group('hp'), m.group('user'), one_line(m.group('err'))
+        low = err.lower()
+        if 'does not support ssl' in low:
+            return (f"{hp} does not accept SSL but citus.node_conninfo requires it ({err}): enable ssl on that "
+                    f"server ({CITUS_ROLE_HINT}) or relax citus.node_conninfo")
+        if ('password authentication failed' in low or 'no password supplied' in low
+                or 'fe_sendauth' in low or 'authentication failed' in low):
+            return (f"the coordinator cannot authenticate as {user} to {hp} ({err}): give the coordinator "
+                    f"credentials for it (~postgres/.pgpass or pg_dist_authinfo) and a pg_hba.conf rule on {hp}; "
+                    f"{CITUS_ROLE_HINT}")
+        if 'pg_hba.conf' in low:
+            return (f"{hp} refuses the coordinator ({err}): add a pg_hba.conf rule for the coordinator on {hp}; "
+                    f"{CITUS_ROLE_HINT}")
+        return (f"the coordinator cannot reach {hp} ({err}): check that PostgreSQL runs there, listens on an "
+                f"address the coordinator can reach, and that name and port are right")
+
+    m = _ESSENTIAL.search(msg)
+    if m:
+        hp = m.group('hp')
+        if any('assign_distributed_transaction_id' in n or 'does not exist' in n for n in info.notices):
+            return (f"{hp} has no citus extension in database {db}: {CITUS_ROLE_HINT} "
+                    f"(CREATE EXTENSION citus) before adding it")
+        return (f"the coordinator lost its connection to {hp} ({msg}): if {hp} has no citus extension in "
+                f"database {db}, {CITUS_ROLE_HINT}; otherwise check its server log")
+
+    if 'cannot add a worker node when the coordinator hostname is set to localhost' in msg:
+        return ("the coordinator is registered as localhost, so workers cannot be added: register it under a name "
+                "the workers can reach with pgcitus.cluster.citus_node (coordinator: true) first")
+
+    if 'Node cannot add itself as a worker' in msg:
+        return (f"{node or 'this node'} is the coordinator itself: register it with coordinator: true, "
+                f"not as a worker")
+
+    m = _GROUP_HAS_PRIMARY.search(msg)
+    if m:
+        return (f"group {m.group('group')} already has a primary node: add {node or 'the node'} with "
+                f"role: secondary, or choose another group_id")
+
+    m = _ONLY_PLACEMENT.search(msg)
+    if m:
+        hp, shard = m.group('hp'), m.group('shard')
+        where = f" ({info.detail})" if info.detail else ''
+        if action == 'disable':
+            return (f"node {hp} holds the only placement of shard {shard}{where}: move its shards away first "
+                    f"(state: absent with drain: true) before disabling it")
+        return f"node {hp} holds the only placement of shard {shard}{where}: use drain: true to move its shards first"
+
+    m = _NODE_MISSING.search(msg)
+    if m:
+        return f"node {m.group('hp')} is not registered on the coordinator; nothing to do for it"
+
+    if 'cannot replicate reference tables in a transaction that modified node metadata' in msg:
+        return ("Citus cannot replicate reference tables in a transaction that changed node metadata: run the node "
+                "change and the reference table change in separate tasks")
+
+    if 'operation is not allowed on this node' in msg:
+        return "this server is not the Citus coordinator: point login_host and login_port at the coordinator"
+
+    m = _RF_ARGUMENT.search(msg)
+    if m:
+        return ("create_distributed_table has no replication_factor argument: use this module's replication_factor "
+                "option, which sets citus.shard_replication_factor for the transaction")
+
+    m = _NO_FUNCTION.search(msg)
+    if m:
+        return (f"function {m.group('f')} does not exist in database {db} ({msg}): the citus extension is missing "
+                f"or too old there; {CITUS_ROLE_HINT}")
+
+    if 'Citus can only be loaded via shared_preload_libraries' in msg or 'Citus has to be loaded first' in msg:
+        return (f"citus is not first in shared_preload_libraries on this server ({msg}): {CITUS_ROLE_HINT} "
+                f"and restart PostgreSQL")
+
+    m = _ALREADY.search(msg)
+    if m:
+        return (f"table {m.group('t')} is already a Citus table: set allow_redistribute: true to change how it is "
+                f"distributed (rows are kept)")
+
+    m = _NO_COLUMN.search(msg)
+    if m:
+        return f"table {m.group('t')} has no column {m.group('c')}: set column to one of its columns"
+
+    m = _NO_RELATION.search(msg)
+    if m:
+        if m.group('t').startswith('pg_dist_'):
+            return f"the citus extension is not installed in database {db}: {CITUS_ROLE_HINT}"
+        return f"table {m.group('t')} does not exist in database {db}: create it first (check name and schema)"
+
+    m = _COLOCATE.search(msg)
+    if m:
+        detail = f" ({info.detail})" if info.detail else ''
+        return (f"cannot colocate {m.group('b')} with {m.group('a')}{detail}: distribute {m.group('b')} by a column "
+                f"of the same type as the distribution column of {m.group('a')}, or set colocate_with: none")
+
+    if 'Cannot use colocate_with with a table and shard_count at the same time' in msg:
+        return ("colocate_with a table and shard_count cannot be used together: the shard count of the table named "
+                "in colocate_with applies; remove shard_count")
+
+    m = _SHARD_RANGE.search(msg)
+    if m:
+        return f"shard_count {m.group('n')} is out of range: use {SHARD_COUNT_MIN} to {SHARD_COUNT_MAX}"
+
+    m = _RF_EXCEEDS.search(msg)
+    if m:
+        return (f"replication_factor {m.group('rf')} exceeds the {m.group('n')} nodes that can hold shards: add "
+                f"workers with pgcitus.cluster.citus_node or lower replication_factor")
+
+    if 'cannot undistribute table because the table is not distributed' in msg:
+        return f"table {table or '(unknown)'} is not distributed; there is nothing to undistribute"
+
+    if "this call doesn't change any properties of the table" in msg:
+        return f"alter_distributed_table found nothing to change on {table or 'the table'}"
+
+    m = _NO_IDENTITY.search(msg)
+    if m:
+        return (f"table {m.group('t')} has no primary key or replica identity, so its shards cannot be moved "
+                f"online: add a primary key, or set shard_transfer_mode: block_writes")
+
+    if 'invalid name syntax' in msg or 'improper relation name' in msg or 'improper qualified name' in msg:
+        return f"{table or 'the name'} is not a valid table name (schema.table, quote identifiers with \"): {msg}"
+
+    if info.sqlstate == '42501' or msg.startswith('permission denied') or msg.startswith('must be owner'):
+        return f"{msg}: connect as a superuser (login_user) or as the owner of the table"
+
+    parts = [msg] + [p for p in (info.detail, info.hint) if p]
+    text = ' '.join(p if p.endswith('.') else f"{p}." for p in parts).rstrip('.')
+    what = {
+        'add': f"cannot add node {node}", 'remove': f"cannot remove node {node}",
+        'disable': f"cannot disable node {node}", 'activate': f"cannot activate node {node}",
+        'drain': f"cannot drain node {node}", 'property': f"cannot set a property of node {node}",
+        'coordinator': f"cannot register the coordinator {node}",
+        'distribute': f"cannot distribute {table}", 'reference': f"cannot make {table} a reference table",
+        'undistribute': f"cannot undistribute {table}", 'alter': f"cannot redistribute {table}",
+        'truncate': f"cannot truncate the local data of {table}",
+    }.get(action, 'query failed')
+    return f"{what}: {text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans: what a module will run, as units (a single statement, or a transaction), rendered in
+# check mode and executed otherwise.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Statement:
+    query: Any  # str or psycopg2.sql.Composable
+    params: tuple | dict | None = None
+    action: str = ''  # for error translation
+
+
+@dataclass
+class Unit:
+    """Statements that succeed or fail together."""
+    statements: list[Statement]
+    transaction: bool = False
+    done: str = ''  # what the unit achieved, said when a later unit fails
+
+
+class Refusal(Exception):
+    """A request the module refuses; nothing was changed."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.msg = msg
+
+
+def plain(query: Any, params: tuple | dict | None = None) -> str:
+    """Render a statement without a server, for tests and messages (psycopg2 quoting rules)."""
+    text = query if isinstance(query, str) else repr(query)
+    if not params:
+        return text
+
+    def lit(value: Any) -> str:
+        if value is None:
+            return 'NULL'
+        if isinstance(value, bool):
+            return 'true' if value else 'false'
+        if isinstance(value, (int, float)):
+            return str(value)
+        escaped = str(value).replace("'", "''")
+        return f"'{escaped}'"
+
+    if isinstance(params, dict):
+        return text % {k: lit(v) for k, v in params.items()}
+    return text % tuple(lit(v) for v in params)
+
+
+class CitusDB:
+    """One autocommit connection, with reads, recorded writes and error translation."""
+
+    def __init__(self, module: Any, context: dict[str, Any] | None = None):
+        self.module = module
+        self.check_mode: bool = bool(module.check_mode)
+        self.queries: list[str] = []
+        self.context: dict[str, Any] = dict(context or {})
+        self.context.setdefault('db', module.params.get('db'))
+        self.conn = None
+        if not HAS_PSYCOPG:
+            module.fail_json(msg=missing_required_lib('psycopg2'), exception=PSYCOPG_IMPORT_ERROR)
+        kwargs = conn_kwargs(module.params)
+        try:
+            self.conn = psycopg2.connect(**kwargs)
+            self.conn.autocommit = True
+        except psycopg2.Error as exc:
+            where = kwargs.get('host') or 'the local socket'
+            module.fail_json(msg=f"unable to connect to database {kwargs.get('dbname', '(default)')} on {where}: "
+                                 f"{one_line(exc)}")
+        self.cursor = self.conn.cursor()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def render(self, query: Any, params: tuple | dict | None = None) -> str:
+        text = self.cursor.mogrify(query, params)
+        return text.decode('utf-8', 'replace') if isinstance(text, bytes) else str(text)
+
+    def _fail(self, exc: BaseException, context: dict[str, Any], suffix: str = '') -> None:
+        notices = list(getattr(self.conn, 'notices', []) or [])
+        info = error_info(exc, notices)
+        msg = translate_error(info, {**self.context, **context})
+        self.close()
+        self.module.fail_json(msg=f"{msg}{suffix}", queries=self.queries)
+
+    def fetchall(self, query: Any, params: tuple | dict | None = None, **context: Any) -> list[dict[str, Any]]:
+        """Run a read-only query; rows as dicts. Not recorded in queries."""
+        try:
+            self.cursor.execute(query, params)
+            if self.cursor.description is None:
+                return []
+            names = [d[0] for d in self.cursor.description]
+            return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()]
+        except psycopg2.Error as exc:
+            self._fail(exc, {'action': 'read', **context})
+        return []  # pragma: no cover
+
+    def fetchone(self, query: Any, params: tuple | dict | None = None, **context: Any) -> dict[str, Any] | None:
+        rows = self.fetchall(query, params, **context)
+        return rows[0] if rows else None
+
+    def citus_version(self) -> str | None:
+        row = self.fetchone("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus'")
+        return row['extversion'] if row else None
+
+    def require_citus(self) -> str:
+        version = self.citus_version()
+        if version is None:
+            where = self.module.params.get('login_host') or 'this server'
+            self.close()
+            self.module.fail_json(msg=f"the citus extension is not installed in database "
+                                      f"{self.context.get('db') or '(default)'} on {where}: {CITUS_ROLE_HINT} "
+                                      f"(it creates the extension) and point db at that database")
+        return version
+
+    def run(self, units: list[Unit]) -> None:
+        """Execute units in order (or, in check mode, only record them)."""
+        for index, unit in enumerate(units):
+            statements = list(unit.statements)
+            if unit.transaction:
+                statements = [Statement('BEGIN')] + statements + [Statement('COMMIT')]
+            in_tx = False
+            for stmt in statements:
+                rendered = self.render(stmt.query, stmt.params)
+                self.queries.append(rendered)
+                if self.check_mode:
+                    continue
+                try:
+                    if hasattr(self.conn, 'notices'):
+                        del self.conn.notices[:]
+                    self.cursor.execute(stmt.query, stmt.params)
+                    if rendered == 'BEGIN':
+                        in_tx = True
+                except psycopg2.Error as exc:
+                    if in_tx:
+                        with contextlib.suppress(psycopg2.Error):
+                            self.cursor.execute('ROLLBACK')
+                    done = [u.done for u in units[:index] if u.done]
+                    if done:
+                        suffix = f" (already done before this failure: {'; '.join(done)})"
+                    else:
+                        suffix = ' (nothing was changed)'
+                    self._fail(exc, {'action': stmt.action}, suffix)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(Exception):  # closing must never raise to the user
+                self.conn.close()
+            self.conn = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalog reads shared by the modules.
+# ---------------------------------------------------------------------------------------------
+
+NODE_COLUMNS = ("nodeid, groupid, nodename AS name, nodeport AS port, noderole::text AS role, "
+                "nodecluster::text AS cluster, isactive, shouldhaveshards AS should_have_shards, hasmetadata, "
+                "metadatasynced")
+
+TABLE_QUERY = (
+    "SELECT c.oid::bigint AS oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS qualified, "
+    "n.nspname AS schema, c.relname AS relname, c.relkind::text AS relkind, "
+    "p.partmethod::text AS partmethod, p.repmodel::text AS repmodel, p.colocationid, "
+    "CASE WHEN p.partkey IS NOT NULL AND p.partkey <> '' "
+    "THEN pg_catalog.column_to_column_name(p.logicalrelid, p.partkey) END AS column, "
+    "(SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = c.oid) AS shard_count, "
+    "col.replicationfactor AS replication_factor, col.distributioncolumntype::bigint AS column_type_oid, "
+    "format_type(col.distributioncolumntype, NULL) AS column_type "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid "
+    "LEFT JOIN pg_dist_colocation col ON col.colocationid = p.colocationid "
+    "WHERE c.oid = pg_catalog.to_regclass(%s)"
+)
+
+
+def table_type(partmethod: str | None, repmodel: str | None, colocationid: int | None) -> str:
+    """Citus kind of a table from its pg_dist_partition row (None: not in Citus metadata)."""
+    if not partmethod:
+        return 'local'
+    if partmethod == 'n':
+        if repmodel == 't':
+            return 'reference'
+        if not colocationid:
+            return 'citus_local'
+        return 'single_shard'
+    return {'h': 'distributed', 'a': 'append', 'r': 'range'}.get(partmethod, 'distributed')
+
+
+def table_facts(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The `table` return value from a TABLE_QUERY row."""
+    if not row:
+        return {}
+    kind = table_type(row.get('partmethod'), row.get('repmodel'), row.get('colocationid'))
+    in_citus = kind not in ('local',)
+    rf = row.get('replication_factor')
+    return {
+        'name': row['qualified'],
+        'type': kind,
+        'column': row.get('column') if in_citus else None,
+        'shard_count': int(row['shard_count']) if in_citus and row.get('shard_count') is not None else None,
+        'colocation_id': row.get('colocationid') if in_citus and row.get('colocationid') else None,
+        'replication_factor': int(rf) if in_citus and rf is not None and int(rf) > 0 else None,
+    }
+
+
+def read_table(db: CitusDB, name: str) -> dict[str, Any] | None:
+    return db.fetchone(TABLE_QUERY, (name,), table=name)
+
+
+def count_rows(db: CitusDB, row: dict[str, Any]) -> int:
+    query = sql.SQL('SELECT count(*) AS n FROM {}').format(sql.Identifier(row['schema'], row['relname']))
+    res = db.fetchone(query, None, table=row['qualified'])
+    return int(res['n']) if res else 0

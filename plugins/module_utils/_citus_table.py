@@ -1,0 +1,387 @@
+# Copyright: (c) 2026, pgcitus.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Private planning logic of citus_distributed_table and citus_reference_table.
+
+Pure functions over catalog snapshots (unit tested without a server) plus the reads that fill a snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    REPLICATION_FACTOR_MAX,
+    REPLICATION_FACTOR_MIN,
+    SHARD_COUNT_MAX,
+    SHARD_COUNT_MIN,
+    CitusDB,
+    Refusal,
+    Statement,
+    Unit,
+    count_rows,
+    read_table,
+    table_facts,
+)
+
+COLOCATE_KEYWORDS = ('default', 'none')
+
+COLUMN_QUERY = (
+    "SELECT a.atttypid::bigint AS type_oid, format_type(a.atttypid, a.atttypmod) AS type "
+    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = %s::oid AND a.attname = %s AND a.attnum > 0 "
+    "AND NOT a.attisdropped"
+)
+SETTINGS_QUERY = ("SELECT current_setting('citus.shard_count') AS shard_count, "
+                  "current_setting('citus.shard_replication_factor') AS replication_factor")
+NODES_QUERY = ("SELECT count(*) AS registered, count(*) FILTER (WHERE isactive AND noderole = 'primary' "
+               "AND shouldhaveshards) AS shard_nodes FROM pg_dist_node")
+HAS_COLUMN_QUERY = ("SELECT 1 AS found FROM pg_catalog.pg_attribute a WHERE a.attrelid = %s::oid AND a.attname = %s "
+                    "AND a.attnum > 0 AND NOT a.attisdropped")
+
+
+@dataclass
+class TablePlan:
+    units: list[Unit] = field(default_factory=list)
+    after: dict[str, Any] = field(default_factory=dict)
+    copies: bool = False  # whether rows are copied (rows_copied is worth counting)
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_keyword(colocate_with: str | None) -> bool:
+    return colocate_with is None or colocate_with.strip().lower() in COLOCATE_KEYWORDS
+
+
+def validate_distributed(params: dict[str, Any]) -> str | None:
+    """Reject bad option combinations before connecting."""
+    if not (params.get('name') or '').strip():
+        return "name must name a table (schema-qualified allowed, e.g. public.orders)"
+    present = params.get('state', 'present') == 'present'
+    colocate = params.get('colocate_with') or 'default'
+    if not present:
+        given = [opt for opt in ('column', 'shard_count', 'replication_factor') if params.get(opt) is not None]
+        given += [opt for opt in ('concurrently', 'truncate_local_data') if params.get(opt)]
+        if not is_keyword(colocate) or colocate.strip().lower() == 'none':
+            given.append('colocate_with')
+        if given:
+            return (f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} with state: present; "
+                    f"state: absent turns the table back into a local table, rows kept")
+        return None
+    if not (params.get('column') or '').strip():
+        return "column is required with state: present: name the distribution column (e.g. customer_id)"
+    shard_count = params.get('shard_count')
+    if shard_count is not None and not SHARD_COUNT_MIN <= shard_count <= SHARD_COUNT_MAX:
+        return f"shard_count {shard_count} is out of range: use {SHARD_COUNT_MIN} to {SHARD_COUNT_MAX}"
+    rf = params.get('replication_factor')
+    if rf is not None and not REPLICATION_FACTOR_MIN <= rf <= REPLICATION_FACTOR_MAX:
+        return f"replication_factor {rf} is out of range: use {REPLICATION_FACTOR_MIN} to {REPLICATION_FACTOR_MAX}"
+    if shard_count is not None and not is_keyword(colocate):
+        return ("colocate_with a table and shard_count cannot be used together: the table takes the shard count of "
+                f"{colocate}; remove shard_count")
+    if params.get('concurrently') and rf is not None and rf > 1:
+        return ("concurrently: true cannot create replicated shards (Citus refuses replication factor > 1 for "
+                "create_distributed_table_concurrently): drop concurrently or replication_factor")
+    if not is_keyword(colocate) and colocate.strip() == params['name'].strip():
+        return "colocate_with names the table itself: name another distributed table, or use default or none"
+    return None
+
+
+def validate_reference(params: dict[str, Any]) -> str | None:
+    if not (params.get('name') or '').strip():
+        return "name must name a table (schema-qualified allowed, e.g. public.customers)"
+    if params.get('state') == 'absent' and params.get('truncate_local_data'):
+        return "truncate_local_data only applies with state: present"
+    return None
+
+
+def wanted_distribution(params: dict[str, Any], settings: dict[str, Any], target: dict[str, Any] | None
+                        ) -> dict[str, Any]:
+    """Shard count and replication factor the table will have once created."""
+    if target:
+        shard_count = target.get('shard_count')
+        rf = params.get('replication_factor') or target.get('replication_factor')
+    else:
+        shard_count = params.get('shard_count') or int(settings.get('shard_count') or 32)
+        rf = params.get('replication_factor') or int(settings.get('replication_factor') or 1)
+    return {'shard_count': shard_count, 'replication_factor': rf}
+
+
+def distributed_differences(params: dict[str, Any], current: dict[str, Any], target: dict[str, Any] | None
+                            ) -> list[str]:
+    """How an existing Citus table differs from the request, in words (empty: as asked)."""
+    kind = current['type']
+    if kind != 'distributed':
+        labels = {'reference': 'it is a reference table', 'single_shard': 'it is a single-shard distributed table',
+                  'append': 'it is append-distributed', 'range': 'it is range-distributed'}
+        return [labels.get(kind, f"it is a {kind} table")]
+    diffs = []
+    if current.get('column') != params['column']:
+        diffs.append(f"distribution column is {current.get('column')} (asked: {params['column']})")
+    if params.get('shard_count') is not None and current.get('shard_count') != params['shard_count']:
+        diffs.append(f"shard count is {current.get('shard_count')} (asked: {params['shard_count']})")
+    if target is not None and current.get('colocation_id') != target.get('colocation_id'):
+        diffs.append(f"it is not colocated with {target['name']} (colocation group {current.get('colocation_id')}, "
+                     f"{target['name']} is in {target.get('colocation_id')})")
+    rf = params.get('replication_factor')
+    if rf is not None and current.get('replication_factor') != rf:
+        diffs.append(f"replication factor is {current.get('replication_factor')} (asked: {rf})")
+    return diffs
+
+
+def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, set_rf: int | None,
+                             target_name: str | None) -> list[Unit]:
+    """create_distributed_table[_concurrently] (with SET LOCAL of the replication factor) and the truncation of
+    the hidden local copy when asked."""
+    concurrently = bool(params.get('concurrently'))
+    func = 'create_distributed_table_concurrently' if concurrently else 'create_distributed_table'
+    query = f"SELECT {func}(%s::regclass, %s"
+    args: tuple = (qualified, params['column'])
+    colocate = (params.get('colocate_with') or 'default').strip()
+    if target_name:
+        query += ", colocate_with => %s"
+        args += (target_name,)
+    elif colocate.lower() != 'default':
+        query += ", colocate_with => %s"
+        args += (colocate.lower(),)
+    if params.get('shard_count') is not None:
+        query += ", shard_count => %s"
+        args += (params['shard_count'],)
+    create = Statement(query + ")", args, action='distribute')
+    truncate = Statement("SELECT truncate_local_data_after_distributing_table(%s::regclass)", (qualified,),
+                         action='truncate')
+    wants_truncate = bool(params.get('truncate_local_data')) and rows > 0
+    if concurrently:
+        units = [Unit([create], done=f"{qualified} was distributed by {params['column']}")]
+        if wants_truncate:
+            units.append(Unit([truncate]))
+        return units
+    statements = []
+    if set_rf is not None:
+        statements.append(Statement("SET LOCAL citus.shard_replication_factor = %s", (set_rf,)))
+    statements.append(create)
+    if wants_truncate:
+        statements.append(truncate)
+    return [Unit(statements, transaction=len(statements) > 1)]
+
+
+def undistribute_unit(qualified: str, kind: str) -> Unit:
+    return Unit([Statement("SELECT undistribute_table(%s::regclass)", (qualified,), action='undistribute')],
+                done=f"{qualified} was undistributed and is now a local table with all its rows (it was a {kind} "
+                     f"table); fix the cause and run the task again")
+
+
+def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
+    """snap: table (TABLE_QUERY row or None), column (COLUMN_QUERY row or None), target (TABLE_QUERY row of
+    colocate_with or None), settings, nodes, rows (int or None), same_column_in_target (bool)."""
+    row = snap.get('table')
+    name = params['name']
+    result = TablePlan()
+    if row is None:
+        if params['state'] == 'absent':
+            result.warnings.append(f"table {name} does not exist; nothing to undistribute")
+            return result
+        raise Refusal(f"table {name} does not exist in database {snap.get('db') or '(default)'}: create it first "
+                      f"(check the name and schema)")
+    current = table_facts(row)
+    qualified = row['qualified']
+    rows = int(snap.get('rows') or 0)
+
+    if params['state'] == 'absent':
+        if current['type'] in ('local', 'citus_local'):
+            result.after = current
+            return result
+        if current['type'] == 'reference':
+            result.warnings.append(f"{qualified} is a reference table, not a distributed table; it was left as it "
+                                   f"is (use pgcitus.cluster.citus_reference_table with state: absent to make it "
+                                   f"local)")
+            result.after = current
+            return result
+        result.units = [undistribute_unit(qualified, current['type'])]
+        result.units[0].done = ''
+        result.copies = True
+        result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
+                        'replication_factor': None}
+        return result
+
+    column = params['column']
+    if snap.get('column') is None:
+        raise Refusal(f"table {qualified} has no column {column}: set column to one of its columns")
+    colocate = (params.get('colocate_with') or 'default').strip()
+    target = None
+    target_row = snap.get('target')
+    if not is_keyword(colocate):
+        if target_row is None:
+            raise Refusal(f"colocate_with table {colocate} does not exist: create and distribute it first")
+        target = table_facts(target_row)
+        if target['type'] != 'distributed':
+            raise Refusal(f"colocate_with table {target['name']} is a {target['type']} table, not a hash-distributed "
+                          f"table: distribute it first (order the tasks so it comes before {qualified})")
+        mine = snap['column']
+        if target_row.get('column_type_oid') is not None and mine['type_oid'] != target_row['column_type_oid']:
+            raise Refusal(f"cannot colocate {qualified} with {target['name']}: {qualified}.{column} is {mine['type']} "
+                          f"but {target['name']} is distributed by {target['column']} ({target_row['column_type']}); "
+                          f"distribute {qualified} by a column of type {target_row['column_type']} that holds the "
+                          f"same values as {target['name']}.{target['column']}, or set colocate_with: none")
+        rf = params.get('replication_factor')
+        if rf is not None and target.get('replication_factor') not in (None, rf):
+            raise Refusal(f"replication_factor {rf} differs from the replication factor "
+                          f"{target['replication_factor']} of {target['name']}: colocated tables share it; drop "
+                          f"replication_factor or make them equal")
+        if snap.get('same_column_in_target') and column != target['column']:
+            result.warnings.append(
+                f"{qualified} is distributed by {column} while {target['name']} is distributed by {target['column']}, "
+                f"and {qualified} also has a column {target['column']}: colocation only helps joins on the "
+                f"distribution columns, so check that {column} holds the values of {target['name']}.{target['column']}")
+
+    settings = snap.get('settings') or {}
+    wanted = wanted_distribution(params, settings, target)
+    set_rf = params.get('replication_factor')
+    if set_rf is None and target is not None and target.get('replication_factor') \
+            and target['replication_factor'] != int(settings.get('replication_factor') or 1):
+        set_rf = target['replication_factor']
+    after = {'name': qualified, 'type': 'distributed', 'column': column, 'shard_count': wanted['shard_count'],
+             'colocation_id': target['colocation_id'] if target else None,
+             'replication_factor': wanted['replication_factor']}
+
+    if current['type'] in ('local', 'citus_local'):
+        check_nodes(snap, wanted['replication_factor'], qualified)
+        result.units = create_distributed_units(params, qualified, rows, set_rf, target['name'] if target else None)
+        result.copies = True
+        result.after = after
+        return result
+
+    diffs = distributed_differences(params, current, target)
+    if not diffs:
+        result.after = current
+        return result
+    if not params.get('allow_redistribute'):
+        raise Refusal(f"table {qualified} is already distributed differently: {'; '.join(diffs)}. Set "
+                      f"allow_redistribute: true to redistribute it (rows are kept), nothing was changed")
+
+    check_nodes(snap, wanted['replication_factor'], qualified)
+    rf_changes = params.get('replication_factor') is not None \
+        and params['replication_factor'] != current.get('replication_factor')
+    result.copies = True
+    if current['type'] == 'distributed' and not rf_changes:
+        query = "SELECT alter_distributed_table(%s::regclass"
+        args: tuple = (qualified,)
+        if current.get('column') != column:
+            query += ", distribution_column => %s"
+            args += (column,)
+        if params.get('shard_count') is not None and params['shard_count'] != current.get('shard_count'):
+            query += ", shard_count => %s"
+            args += (params['shard_count'],)
+        if target is not None:
+            query += ", colocate_with => %s"
+            args += (target['name'],)
+        alter = Statement(query + ")", args, action='alter')
+        keep_rf = current.get('replication_factor') or 1
+        if keep_rf != int(settings.get('replication_factor') or 1):
+            result.units = [Unit([Statement("SET LOCAL citus.shard_replication_factor = %s", (keep_rf,)), alter],
+                                 transaction=True)]
+        else:
+            result.units = [Unit([alter])]
+        after['replication_factor'] = keep_rf
+        if params.get('shard_count') is None and target is None:
+            after['shard_count'] = current.get('shard_count') if current.get('column') == column else \
+                wanted['shard_count']
+        result.after = after
+        return result
+
+    if set_rf is None:
+        set_rf = current.get('replication_factor') if current['type'] == 'distributed' else None
+    result.units = [undistribute_unit(qualified, current['type'])] + create_distributed_units(
+        params, qualified, rows, set_rf, target['name'] if target else None)
+    result.after = after
+    return result
+
+
+def check_nodes(snap: dict[str, Any], rf: int | None, qualified: str) -> None:
+    nodes = snap.get('nodes') or {}
+    if 'registered' in nodes and int(nodes['registered']) == 0:
+        raise Refusal(f"no node is registered on the coordinator: register the coordinator (pgcitus.cluster.citus_node "
+                      f"with coordinator: true) and the workers before distributing {qualified}; distributing now "
+                      f"would register the coordinator as localhost and block adding workers")
+    if rf is not None and 'shard_nodes' in nodes and rf > int(nodes['shard_nodes']):
+        raise Refusal(f"replication_factor {rf} exceeds the {nodes['shard_nodes']} nodes that can hold shards: add "
+                      f"workers with pgcitus.cluster.citus_node or lower replication_factor")
+
+
+def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
+    row = snap.get('table')
+    name = params['name']
+    result = TablePlan()
+    if row is None:
+        if params['state'] == 'absent':
+            result.warnings.append(f"table {name} does not exist; nothing to undistribute")
+            return result
+        raise Refusal(f"table {name} does not exist in database {snap.get('db') or '(default)'}: create it first "
+                      f"(check the name and schema)")
+    current = table_facts(row)
+    qualified = row['qualified']
+    rows = int(snap.get('rows') or 0)
+    local_after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
+                   'replication_factor': None}
+    if params['state'] == 'absent':
+        if current['type'] == 'reference':
+            result.units = [undistribute_unit(qualified, 'reference')]
+            result.units[0].done = ''
+            result.copies = True
+            result.after = local_after
+        else:
+            if current['type'] not in ('local', 'citus_local'):
+                result.warnings.append(f"{qualified} is a {current['type']} table, not a reference table; it was left "
+                                       f"as it is (use pgcitus.cluster.citus_distributed_table with state: absent to "
+                                       f"make it local)")
+            result.after = current
+        return result
+
+    if current['type'] == 'reference':
+        result.after = current
+        return result
+    after = {'name': qualified, 'type': 'reference', 'column': None, 'shard_count': 1, 'colocation_id': None,
+             'replication_factor': None}
+    create = [Statement("SELECT create_reference_table(%s::regclass)", (qualified,), action='reference')]
+    if params.get('truncate_local_data') and rows > 0:
+        create.append(Statement("SELECT truncate_local_data_after_distributing_table(%s::regclass)", (qualified,),
+                                action='truncate'))
+    create_unit = Unit(create, transaction=len(create) > 1)
+    if current['type'] in ('local', 'citus_local'):
+        check_nodes(snap, None, qualified)
+        result.units = [create_unit]
+        result.copies = True
+        result.after = after
+        return result
+    if not params.get('allow_redistribute'):
+        raise Refusal(f"table {qualified} is a {current['type']} table (distributed by {current.get('column')}): set "
+                      f"allow_redistribute: true to turn it into a reference table (rows are kept), nothing was "
+                      f"changed")
+    check_nodes(snap, None, qualified)
+    result.units = [undistribute_unit(qualified, current['type']), create_unit]
+    result.copies = True
+    result.after = after
+    return result
+
+
+def read_snapshot(db: CitusDB, params: dict[str, Any], distributed: bool) -> dict[str, Any]:
+    """Catalog reads for a table module (all before any write)."""
+    snap: dict[str, Any] = {'db': params.get('db'), 'table': read_table(db, params['name'])}
+    row = snap['table']
+    if row is None or params['state'] != 'present':
+        return snap
+    snap['nodes'] = db.fetchone(NODES_QUERY)
+    if distributed:
+        snap['settings'] = db.fetchone(SETTINGS_QUERY)
+        snap['column'] = db.fetchone(COLUMN_QUERY, (row['oid'], params['column']))
+        colocate = (params.get('colocate_with') or 'default').strip()
+        if not is_keyword(colocate):
+            snap['target'] = read_table(db, colocate)
+            target = snap['target']
+            if target and target.get('column'):
+                snap['same_column_in_target'] = bool(db.fetchone(HAS_COLUMN_QUERY, (row['oid'], target['column'])))
+    return snap
+
+
+def count_copied_rows(db: CitusDB, snap: dict[str, Any]) -> int:
+    row = snap.get('table')
+    return count_rows(db, row) if row else 0

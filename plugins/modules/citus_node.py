@@ -1,0 +1,489 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pgcitus.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: citus_node
+short_description: Register, activate, disable, drain and remove Citus nodes
+version_added: 1.0.0
+description:
+  - Manages the membership of a node in a Citus cluster, declaratively, by talking to the coordinator.
+  - Reads C(pg_dist_node) first and calls a Citus function only when the node differs from what is asked.
+  - O(state=present) means registered and active, O(state=disabled) registered and inactive, O(state=absent) not
+    registered.
+options:
+  name:
+    description:
+      - Host name or address of the node B(as the coordinator and the other nodes reach it) (C(nodename) in
+        C(pg_dist_node)). Never C(localhost) for a multi-node cluster.
+    type: str
+    required: true
+  port:
+    description:
+      - PostgreSQL port of the node (C(nodeport)).
+    type: int
+    default: 5432
+  state:
+    description:
+      - V(present) registers the node with C(citus_add_node) (or C(citus_add_secondary_node),
+        C(citus_set_coordinator_host)) when it is missing, and activates it with C(citus_activate_node) when it is
+        registered but inactive (only then, since activation re-syncs all metadata and is expensive).
+      - V(disabled) disables a registered, active node with C(citus_disable_node). It fails for a node that is not
+        registered, for the coordinator, and for a node that holds the only placement of a shard.
+      - V(absent) removes the node with C(citus_remove_node). A node that holds shard placements of distributed
+        tables is refused (nothing changes) unless O(drain=true). Placements of reference tables, which every node
+        holds, do not count.
+    type: str
+    choices: [ present, disabled, absent ]
+    default: present
+  role:
+    description:
+      - Role of the node in its group. A registered node whose role differs is refused, since Citus cannot change it
+        in place; remove the node and add it again.
+      - V(secondary) needs O(group_id) or O(primary_name).
+    type: str
+    choices: [ primary, secondary ]
+    default: primary
+  group_id:
+    description:
+      - Group of the node. For a secondary, the group of its primary. For a primary, an explicit new group id
+        (Citus picks one when not set).
+      - Compared with a registered node; a difference is refused.
+      - Mutually exclusive with O(primary_name).
+    type: int
+  primary_name:
+    description:
+      - For a secondary, the name of its (registered) primary, as in C(pg_dist_node). Uses
+        C(citus_add_secondary_node).
+    type: str
+  primary_port:
+    description:
+      - Port of O(primary_name).
+    type: int
+    default: 5432
+  cluster:
+    description:
+      - Name of the node cluster (C(nodecluster)), for clusters of secondaries.
+    type: str
+    default: default
+  should_have_shards:
+    description:
+      - Whether the rebalancer and new distributed tables may place shards on the node, set with
+        C(citus_set_node_property). Not set means left as it is (new workers get V(true), the coordinator V(false)).
+    type: bool
+  coordinator:
+    description:
+      - Register this host as the coordinator (group 0) with C(citus_set_coordinator_host), or move the
+        coordinator's registration to O(name) and O(port) when it is registered under another name (for example
+        C(localhost)).
+      - Do this before adding workers, so that Citus never registers the coordinator as C(localhost).
+    type: bool
+    default: false
+  drain:
+    description:
+      - With O(state=absent), move the node's shards to other nodes with C(citus_drain_node) before removing it.
+        Without it, a node that holds shards is refused.
+      - Refused when no other active node that should have shards can take them (or fewer than the highest
+        replication factor among its tables).
+    type: bool
+    default: false
+  shard_transfer_mode:
+    description:
+      - How C(citus_drain_node) moves shards. V(auto) needs a primary key or replica identity on every table;
+        V(block_writes) does not (it blocks writes while moving). Not set uses Citus's default (V(auto)).
+      - Only with O(drain=true).
+    type: str
+    choices: [ auto, force_logical, block_writes ]
+extends_documentation_fragment:
+  - pgcitus.cluster.citus
+attributes:
+  check_mode:
+    description: Reports what would change and the queries that would run, without running them.
+    support: full
+  diff_mode:
+    description: Returns the node as it was and as it is (or would be) in C(before) and C(after).
+    support: full
+seealso:
+  - module: pgcitus.cluster.citus_info
+  - module: pgcitus.cluster.citus_distributed_table
+  - name: Citus cluster management functions
+    description: citus_add_node, citus_remove_node, citus_disable_node, citus_drain_node and friends.
+    link: https://docs.citusdata.com/en/stable/develop/api_udf.html#cluster-management-and-repair-functions
+author:
+  - pgcitus.cluster contributors
+'''
+
+EXAMPLES = r'''
+- name: Register the coordinator under the name the workers reach it by
+  pgcitus.cluster.citus_node:
+    name: coordinator.example.com
+    coordinator: true
+    db: app
+
+- name: Add both workers
+  pgcitus.cluster.citus_node:
+    name: "{{ item }}"
+    db: app
+  loop:
+    - worker1.example.com
+    - worker2.example.com
+
+- name: Keep new shards off worker2 while it is being replaced
+  pgcitus.cluster.citus_node:
+    name: worker2.example.com
+    should_have_shards: false
+    db: app
+
+- name: Add a streaming replica of worker1 as a secondary
+  pgcitus.cluster.citus_node:
+    name: worker1-replica.example.com
+    role: secondary
+    primary_name: worker1.example.com
+    db: app
+
+- name: Remove worker2, moving its shards away first
+  pgcitus.cluster.citus_node:
+    name: worker2.example.com
+    state: absent
+    drain: true
+    shard_transfer_mode: block_writes
+    db: app
+'''
+
+RETURN = r'''
+node:
+  description:
+    - The node as registered after the run (in check mode, as it would be; values only Citus picks are V(null)).
+    - Empty when the node is not registered.
+  returned: always
+  type: dict
+  sample:
+    nodeid: 2
+    groupid: 2
+    name: worker1.example.com
+    port: 5432
+    role: primary
+    cluster: default
+    isactive: true
+    should_have_shards: true
+    hasmetadata: true
+    metadatasynced: true
+queries:
+  description: The statements that changed something (or would, in check mode), with their parameters inline.
+  returned: always
+  type: list
+  elements: str
+  sample: ["SELECT citus_add_node('worker1.example.com', 5432)"]
+diff:
+  description: The node before and after, when run with C(--diff).
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before: {}
+    after: {name: worker1.example.com, port: 5432, role: primary, isactive: true}
+'''
+
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    NODE_COLUMNS,
+    CitusDB,
+    Refusal,
+    Statement,
+    Unit,
+    citus_common_argument_spec,
+    endpoint,
+)
+
+NODE_BY_ENDPOINT = f"SELECT {NODE_COLUMNS} FROM pg_dist_node WHERE nodename = %s AND nodeport = %s"
+COORDINATOR_ROW = (f"SELECT {NODE_COLUMNS} FROM pg_dist_node WHERE groupid = 0 AND noderole = 'primary' "
+                   f"ORDER BY nodeid LIMIT 1")
+GROUP_PLACEMENTS = (
+    "SELECT count(*) AS placements, "
+    "coalesce(array_agg(DISTINCT s.logicalrelid::regclass::text ORDER BY s.logicalrelid::regclass::text), "
+    "'{}') AS tables, coalesce(max(col.replicationfactor), 0) AS max_rf "
+    "FROM pg_dist_placement pl JOIN pg_dist_shard s ON s.shardid = pl.shardid "
+    "JOIN pg_dist_partition p ON p.logicalrelid = s.logicalrelid "
+    "LEFT JOIN pg_dist_colocation col ON col.colocationid = p.colocationid "
+    "WHERE pl.groupid = %s AND p.repmodel <> 't'"
+)
+SOLE_PLACEMENTS = (
+    "SELECT pl.shardid, s.logicalrelid::regclass::text AS table_name FROM pg_dist_placement pl "
+    "JOIN pg_dist_shard s ON s.shardid = pl.shardid WHERE pl.groupid = %s AND NOT EXISTS ("
+    "SELECT 1 FROM pg_dist_placement o WHERE o.shardid = pl.shardid AND o.groupid <> pl.groupid) "
+    "ORDER BY pl.shardid"
+)
+OTHER_SHARD_NODES = ("SELECT count(*) AS n FROM pg_dist_node WHERE isactive AND noderole = 'primary' "
+                     "AND shouldhaveshards AND groupid <> %s")
+
+
+def argument_spec() -> dict[str, Any]:
+    spec = citus_common_argument_spec()
+    spec.update(
+        name=dict(type='str', required=True),
+        port=dict(type='int', default=5432),
+        state=dict(type='str', default='present', choices=['present', 'disabled', 'absent']),
+        role=dict(type='str', default='primary', choices=['primary', 'secondary']),
+        group_id=dict(type='int'),
+        primary_name=dict(type='str'),
+        primary_port=dict(type='int', default=5432),
+        cluster=dict(type='str', default='default'),
+        should_have_shards=dict(type='bool'),
+        coordinator=dict(type='bool', default=False),
+        drain=dict(type='bool', default=False),
+        shard_transfer_mode=dict(type='str', choices=['auto', 'force_logical', 'block_writes']),
+    )
+    return spec
+
+
+def validate(params: dict[str, Any]) -> str | None:
+    """Reject bad option combinations before connecting. Returns a message or None."""
+    name = (params.get('name') or '').strip()
+    if not name:
+        return "name must be the host name or address of the node, as the coordinator reaches it"
+    for opt in ('port', 'primary_port'):
+        value = params.get(opt)
+        if value is not None and not 1 <= value <= 65535:
+            return f"{opt} {value} is out of range: use 1 to 65535"
+    if params.get('group_id') is not None and params.get('primary_name'):
+        return "group_id and primary_name are mutually exclusive: give the secondary's group one way"
+    if params.get('group_id') is not None and params['group_id'] < 0:
+        return f"group_id {params['group_id']} is invalid: use a group id from pg_dist_node (0 is the coordinator)"
+    if params.get('drain') and params.get('state') != 'absent':
+        return "drain: true only applies with state: absent (it moves the node's shards away before removing it)"
+    if params.get('shard_transfer_mode') and not params.get('drain'):
+        return "shard_transfer_mode only applies with drain: true"
+    if params.get('state') == 'present' and params.get('role') == 'secondary' \
+            and params.get('group_id') is None and not params.get('primary_name'):
+        return "role: secondary needs group_id or primary_name (the primary it replicates)"
+    if params.get('role') == 'primary' and params.get('primary_name'):
+        return "primary_name is for role: secondary; a primary has no primary"
+    if params.get('coordinator'):
+        if params.get('state') == 'disabled':
+            return "the coordinator cannot be disabled (Citus refuses it); use state: present or absent"
+        if params.get('role') == 'secondary' or params.get('group_id') not in (None, 0) or params.get('primary_name'):
+            return "coordinator: true registers the primary coordinator (group 0): drop role, group_id and primary_name"
+    return None
+
+
+def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
+    """The node as it will be once added (values only Citus knows are None)."""
+    coordinator = bool(params.get('coordinator'))
+    shards = params.get('should_have_shards')
+    if shards is None:
+        shards = not coordinator and params['role'] == 'primary'
+    return {
+        'nodeid': None,
+        'groupid': 0 if coordinator else groupid,
+        'name': params['name'],
+        'port': params['port'],
+        'role': 'primary' if coordinator else params['role'],
+        'cluster': params['cluster'],
+        'isactive': True,
+        'should_have_shards': shards,
+        'hasmetadata': None,
+        'metadatasynced': None,
+    }
+
+
+def mismatches(params: dict[str, Any], node: dict[str, Any], wanted_group: int | None) -> list[str]:
+    """What differs between a registered node and the request, in words."""
+    diffs = []
+    if node['role'] != params['role']:
+        diffs.append(f"role is {node['role']} (asked: {params['role']})")
+    if wanted_group is not None and node['groupid'] != wanted_group:
+        diffs.append(f"group is {node['groupid']} (asked: {wanted_group})")
+    if node['cluster'] != params['cluster']:
+        diffs.append(f"cluster is {node['cluster']} (asked: {params['cluster']})")
+    return diffs
+
+
+def property_statement(name: str, port: int, value: bool) -> Statement:
+    return Statement("SELECT citus_set_node_property(%s, %s, 'shouldhaveshards', %s)", (name, port, value),
+                     action='property')
+
+
+def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict[str, Any]]:
+    """Decide what to run. snap holds catalog reads: node, coordinator, primary, placements, tables, max_rf,
+    sole (list of (shardid, table)), others (active primaries that should have shards, other groups).
+
+    Returns (units, predicted node after). Raises Refusal when the request cannot be met safely.
+    """
+    name, port, state = params['name'], params['port'], params['state']
+    here = endpoint(name, port)
+    node = snap.get('node')
+    units: list[Unit] = []
+
+    if state == 'absent':
+        if node is None:
+            return [], {}
+        if params.get('coordinator') and node['groupid'] != 0:
+            raise Refusal(f"node {here} is a worker in group {node['groupid']}, not the coordinator: "
+                          f"drop coordinator: true to remove it")
+        placements = int(snap.get('placements') or 0) if node['role'] == 'primary' else 0
+        if placements:
+            tables = ', '.join(snap.get('tables') or [])
+            if not params.get('drain'):
+                raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}): use drain: true "
+                              f"to move its shards first, nothing was changed")
+            others = int(snap.get('others') or 0)
+            needed = max(int(snap.get('max_rf') or 1), 1)
+            if others < needed:
+                raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}) and only {others} "
+                              f"other active node(s) with should_have_shards can take them ({needed} needed for the "
+                              f"replication factor): add a worker first, nothing was changed")
+            drain_args: tuple = (name, port)
+            drain_sql = "SELECT citus_drain_node(%s, %s)"
+            if params.get('shard_transfer_mode'):
+                drain_sql = "SELECT citus_drain_node(%s, %s, shard_transfer_mode => %s)"
+                drain_args = (name, port, params['shard_transfer_mode'])
+            units.append(Unit([Statement(drain_sql, drain_args, action='drain')],
+                              done=f"citus_drain_node moved the shards of {here} away and set its should_have_shards "
+                                   f"to false; the node is still registered"))
+        units.append(Unit([Statement("SELECT citus_remove_node(%s, %s)", (name, port), action='remove')]))
+        return units, {}
+
+    wanted_group = params.get('group_id')
+    primary = snap.get('primary')
+    if params.get('primary_name'):
+        pe = endpoint(params['primary_name'], params['primary_port'])
+        if primary is None:
+            raise Refusal(f"primary {pe} of secondary {here} is not registered: add it first with "
+                          f"pgcitus.cluster.citus_node")
+        wanted_group = primary['groupid']
+
+    if node is None and params.get('coordinator'):
+        coord = snap.get('coordinator')
+        args: tuple = (name, port)
+        query = "SELECT citus_set_coordinator_host(%s, %s)"
+        if params['cluster'] != 'default':
+            query = "SELECT citus_set_coordinator_host(%s, %s, node_cluster => %s)"
+            args = (name, port, params['cluster'])
+        statements = [Statement(query, args, action='coordinator')]
+        after = dict(coord) if coord else new_node(params, 0)
+        after.update(name=name, port=port)
+        wanted = params.get('should_have_shards')
+        current = coord['should_have_shards'] if coord else False
+        if wanted is not None and wanted != current:
+            statements.append(property_statement(name, port, wanted))
+            after['should_have_shards'] = wanted
+        return [Unit(statements, transaction=len(statements) > 1)], after
+
+    if node is None:
+        if state == 'disabled':
+            raise Refusal(f"node {here} is not registered, so it cannot be disabled: add it with state: present first")
+        if params['role'] == 'secondary' and params.get('primary_name'):
+            statements = [Statement("SELECT citus_add_secondary_node(%s, %s, %s, %s)" if params['cluster'] == 'default'
+                                    else "SELECT citus_add_secondary_node(%s, %s, %s, %s, nodecluster => %s)",
+                                    (name, port, params['primary_name'], params['primary_port'])
+                                    + (() if params['cluster'] == 'default' else (params['cluster'],)),
+                                    action='add')]
+        else:
+            query = "SELECT citus_add_node(%s, %s"
+            args = (name, port)
+            if wanted_group is not None:
+                query += ", groupid => %s"
+                args += (wanted_group,)
+            if params['role'] != 'primary':
+                query += ", noderole => %s"
+                args += (params['role'],)
+            if params['cluster'] != 'default':
+                query += ", nodecluster => %s"
+                args += (params['cluster'],)
+            statements = [Statement(query + ")", args, action='add')]
+        after = new_node(params, wanted_group)
+        wanted = params.get('should_have_shards')
+        if wanted is not None and params['role'] == 'primary' and wanted is False:
+            statements.append(property_statement(name, port, False))
+        return [Unit(statements, transaction=len(statements) > 1)], after
+
+    if params.get('coordinator') and node['groupid'] != 0:
+        raise Refusal(f"node {here} is registered as a worker in group {node['groupid']}, not as the coordinator: "
+                      f"remove it first (state: absent) to register it as the coordinator")
+    if not params.get('coordinator') and node['groupid'] == 0 and node['role'] == 'primary':
+        if state == 'disabled':
+            raise Refusal(f"node {here} is the coordinator, which cannot be disabled")
+        raise Refusal(f"node {here} is registered as the coordinator (group 0): set coordinator: true to manage it")
+    diffs = [] if params.get('coordinator') else mismatches(params, node, wanted_group)
+    if diffs:
+        raise Refusal(f"node {here} is registered differently: {'; '.join(diffs)}. The role, group and cluster of a "
+                      f"registered node cannot be changed in place: remove it (state: absent, with drain: true if it "
+                      f"holds shards) and add it again")
+
+    after = dict(node)
+    if state == 'present' and not node['isactive']:
+        units.append(Unit([Statement("SELECT citus_activate_node(%s, %s)", (name, port), action='activate')],
+                          done=f"node {here} was activated"))
+        after['isactive'] = True
+    if state == 'disabled' and node['isactive']:
+        sole = snap.get('sole') or []
+        if node['role'] == 'primary' and sole:
+            shardid, table = sole[0]
+            raise Refusal(f"node {here} holds the only placement of {len(sole)} shard(s) (first: shard {shardid} "
+                          f"of {table}): move its shards away first (state: absent with drain: true) or add "
+                          f"replicas; nothing was changed")
+        units.append(Unit([Statement("SELECT citus_disable_node(%s, %s)", (name, port), action='disable')],
+                          done=f"node {here} was disabled"))
+        after['isactive'] = False
+    wanted = params.get('should_have_shards')
+    if wanted is not None and wanted != node['should_have_shards']:
+        units.append(Unit([property_statement(name, port, wanted)]))
+        after['should_have_shards'] = wanted
+    return units, after
+
+
+def read_snapshot(db: CitusDB, params: dict[str, Any]) -> dict[str, Any]:
+    name, port = params['name'], params['port']
+    snap: dict[str, Any] = {'node': db.fetchone(NODE_BY_ENDPOINT, (name, port))}
+    if params.get('coordinator'):
+        snap['coordinator'] = db.fetchone(COORDINATOR_ROW)
+    if params.get('primary_name') and params['state'] != 'absent':
+        snap['primary'] = db.fetchone(NODE_BY_ENDPOINT, (params['primary_name'], params['primary_port']))
+    node = snap['node']
+    if node is not None and node['role'] == 'primary':
+        if params['state'] == 'absent':
+            row = db.fetchone(GROUP_PLACEMENTS, (node['groupid'],))
+            snap.update(placements=row['placements'], tables=list(row['tables'] or []), max_rf=row['max_rf'])
+            if row['placements']:
+                snap['others'] = db.fetchone(OTHER_SHARD_NODES, (node['groupid'],))['n']
+        elif params['state'] == 'disabled' and node['isactive']:
+            snap['sole'] = [(r['shardid'], r['table_name']) for r in db.fetchall(SOLE_PLACEMENTS, (node['groupid'],))]
+    return snap
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    error = validate(params)
+    if error:
+        module.fail_json(msg=error)
+
+    here = endpoint(params['name'], params['port'])
+    db = CitusDB(module, {'node': here})
+    db.require_citus()
+    snap = read_snapshot(db, params)
+    before = snap['node'] or {}
+    if params.get('coordinator') and params['state'] != 'absent' and not snap['node'] and snap.get('coordinator'):
+        before = snap['coordinator']
+    try:
+        units, after = plan(params, snap)
+    except Refusal as exc:
+        db.close()
+        module.fail_json(msg=exc.msg, node=before, queries=[])
+    db.run(units)
+    changed = bool(units)
+    if changed and not module.check_mode:
+        after = db.fetchone(NODE_BY_ENDPOINT, (params['name'], params['port'])) or {}
+    db.close()
+    result: dict[str, Any] = dict(changed=changed, node=after, queries=db.queries)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

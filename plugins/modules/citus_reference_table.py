@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, pgcitus.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: citus_reference_table
+short_description: Make a table a Citus reference table (a copy on every node), or a local table again
+version_added: 1.0.0
+description:
+  - Makes a table a Citus reference table with C(create_reference_table), declaratively; small tables that every
+    distributed table joins with (customers, countries) belong there.
+  - Reads C(pg_dist_partition) first and acts only on a difference.
+  - A hash-distributed table is turned into a reference table only with O(allow_redistribute=true); rows are kept.
+options:
+  name:
+    description:
+      - The table, optionally schema-qualified (C(public.customers)). Quote mixed-case names as in SQL.
+    type: str
+    required: true
+  allow_redistribute:
+    description:
+      - Allow turning a distributed table into a reference table (C(undistribute_table) then
+        C(create_reference_table)). Rows are kept.
+    type: bool
+    default: false
+  truncate_local_data:
+    description:
+      - After making a table that had rows a reference table, remove the local copy Citus leaves hidden on the
+        coordinator with C(truncate_local_data_after_distributing_table). Only acts in the run that creates it.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) makes the table a reference table.
+      - V(absent) turns a reference table back into a local table with C(undistribute_table), keeping all rows. A
+        distributed table or a local table is left as it is.
+    type: str
+    choices: [ present, absent ]
+    default: present
+extends_documentation_fragment:
+  - pgcitus.cluster.citus
+attributes:
+  check_mode:
+    description: Reports what would change and the queries that would run, without running them.
+    support: full
+  diff_mode:
+    description: Returns the table before and after in C(before) and C(after).
+    support: full
+notes:
+  - Register the coordinator and the workers (M(pgcitus.cluster.citus_node)) first; the module refuses to create a
+    reference table while no node is registered.
+  - Reference tables have no replication factor; Citus keeps one copy on every node.
+seealso:
+  - module: pgcitus.cluster.citus_distributed_table
+  - module: pgcitus.cluster.citus_info
+  - name: create_reference_table
+    description: The Citus function this module calls.
+    link: https://docs.citusdata.com/en/stable/develop/api_udf.html#create-reference-table
+author:
+  - pgcitus.cluster contributors
+'''
+
+EXAMPLES = r'''
+- name: Make customers a reference table
+  pgcitus.cluster.citus_reference_table:
+    name: public.customers
+    db: app
+
+- name: Turn customers back into a local table
+  pgcitus.cluster.citus_reference_table:
+    name: public.customers
+    state: absent
+    db: app
+'''
+
+RETURN = r'''
+table:
+  description:
+    - The table after the run (in check mode, as it would be; values Citus picks are V(null)).
+  returned: when the table exists
+  type: dict
+  sample:
+    name: public.customers
+    type: reference
+    column: null
+    shard_count: 1
+    colocation_id: 1
+    replication_factor: null
+rows_copied:
+  description: Rows copied into the reference table's shards (or back into the local table with O(state=absent)) by
+    this run; 0 when nothing was copied.
+  returned: always
+  type: int
+  sample: 250
+queries:
+  description: The statements that changed something (or would, in check mode), with their parameters inline.
+  returned: always
+  type: list
+  elements: str
+  sample: ["SELECT create_reference_table('public.customers'::regclass)"]
+'''
+
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    CitusDB,
+    Refusal,
+    citus_common_argument_spec,
+    read_table,
+    table_facts,
+)
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+    count_copied_rows,
+    plan_reference,
+    read_snapshot,
+    validate_reference,
+)
+
+
+def argument_spec() -> dict[str, Any]:
+    spec = citus_common_argument_spec()
+    spec.update(
+        name=dict(type='str', required=True),
+        allow_redistribute=dict(type='bool', default=False),
+        truncate_local_data=dict(type='bool', default=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    )
+    return spec
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    error = validate_reference(params)
+    if error:
+        module.fail_json(msg=error)
+
+    db = CitusDB(module, {'table': params['name']})
+    db.require_citus()
+    snap = read_snapshot(db, params, distributed=False)
+    before = table_facts(snap['table'])
+    try:
+        result_plan = plan_reference(params, snap)
+        rows = 0
+        if result_plan.copies:
+            rows = count_copied_rows(db, snap)
+            snap['rows'] = rows
+            result_plan = plan_reference(params, snap)
+    except Refusal as exc:
+        db.close()
+        module.fail_json(msg=exc.msg, table=before, queries=[])
+    for warning in result_plan.warnings:
+        module.warn(warning)
+    db.context['table'] = snap['table']['qualified'] if snap['table'] else params['name']
+    db.run(result_plan.units)
+    changed = bool(result_plan.units)
+    after = result_plan.after
+    if changed and not module.check_mode:
+        after = table_facts(read_table(db, params['name']))
+    db.close()
+    result: dict[str, Any] = dict(changed=changed, table=after, rows_copied=rows if changed else 0,
+                                  queries=db.queries)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

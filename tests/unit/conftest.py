@@ -1,0 +1,24 @@
+"""Make the collection importable as ansible_collections.pgcitus.cluster for the unit tests."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def collections_root() -> Path:
+    cached = ROOT / '.cache' / 'collections'
+    if (cached / 'ansible_collections' / 'pgcitus' / 'cluster' / 'galaxy.yml').exists():
+        return cached
+    tmp = Path(tempfile.mkdtemp(prefix='pgcitus-collections-'))
+    (tmp / 'ansible_collections' / 'pgcitus').mkdir(parents=True)
+    (tmp / 'ansible_collections' / 'pgcitus' / 'cluster').symlink_to(ROOT)
+    return tmp
+
+
+COLLECTIONS = str(collections_root())
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)

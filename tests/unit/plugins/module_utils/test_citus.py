@@ -1,0 +1,335 @@
+"""Unit tests of the shared Citus module helpers: connection kwargs, error translation, rendering, execution."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    PgErrorInfo,
+    Statement,
+    Unit,
+    conn_kwargs,
+    one_line,
+    plain,
+    table_facts,
+    table_type,
+    translate_error,
+)
+
+
+def params(**over):
+    base = dict(db=None, login_user='postgres', login_password='', login_host='', login_unix_socket='',
+                login_port=5432, ssl_mode='prefer', ca_cert=None, ssl_cert=None, ssl_key=None, connect_params={})
+    base.update(over)
+    return base
+
+
+@pytest.mark.parametrize('over, expected', [
+    ({}, {'user': 'postgres', 'port': 5432, 'sslmode': 'prefer'}),
+    ({'db': 'app', 'login_host': '10.0.0.1', 'login_password': 's3cret'},
+     {'dbname': 'app', 'host': '10.0.0.1', 'password': 's3cret', 'user': 'postgres', 'port': 5432,
+      'sslmode': 'prefer'}),
+    ({'login_unix_socket': '/run/postgresql'},
+     {'host': '/run/postgresql', 'user': 'postgres', 'port': 5432, 'sslmode': 'prefer'}),
+    ({'login_unix_socket': '/run/postgresql', 'login_host': 'db1'},
+     {'host': 'db1', 'user': 'postgres', 'port': 5432, 'sslmode': 'prefer'}),
+    ({'ca_cert': '/ca.pem', 'ssl_cert': '/c.pem', 'ssl_key': '/k.pem', 'ssl_mode': 'verify-full'},
+     {'sslrootcert': '/ca.pem', 'sslcert': '/c.pem', 'sslkey': '/k.pem', 'sslmode': 'verify-full', 'user': 'postgres',
+      'port': 5432}),
+    ({'connect_params': {'connect_timeout': 5, 'sslmode': 'disable'}},
+     {'user': 'postgres', 'port': 5432, 'sslmode': 'disable', 'connect_timeout': 5}),
+])
+def test_conn_kwargs(over, expected):
+    assert conn_kwargs(params(**over)) == expected
+
+
+def test_common_spec_has_community_postgresql_names():
+    spec = _citus.citus_common_argument_spec()
+    assert spec['db']['aliases'] == ['login_db']
+    assert spec['login_password']['no_log'] is True
+    assert spec['login_user']['default'] == 'postgres'
+    assert spec['login_port']['default'] == 5432
+    assert spec['ca_cert']['aliases'] == ['ssl_rootcert']
+    assert set(spec) == {'db', 'login_user', 'login_password', 'login_host', 'login_unix_socket', 'login_port',
+                         'ssl_mode', 'ca_cert', 'ssl_cert', 'ssl_key', 'connect_params'}
+
+
+def test_one_line():
+    assert one_line('connection to server failed:\n\tConnection refused\n  Is the server running?') == \
+        'connection to server failed: Connection refused Is the server running?'
+
+
+# Error texts exactly as Citus 13.2 prints them (../shared/citus-13.2-api.md) -> expected fragments of the message.
+TRANSLATIONS = [
+    (PgErrorInfo('connection to the remote node postgres@127.0.0.1:9799 failed with the following error: '
+                 'Connection refused'), {'action': 'add', 'node': '127.0.0.1:9799'},
+     ['cannot reach 127.0.0.1:9799', 'Connection refused', 'PostgreSQL runs there']),
+    (PgErrorInfo('connection to the remote node postgres@w1:5432 failed with the following error: server does not '
+                 'support SSL, but SSL was required'), {'action': 'add'},
+     ['w1:5432 does not accept SSL', 'citus.node_conninfo', 'enable ssl']),
+    (PgErrorInfo('connection to the remote node postgres@w1:5432 failed with the following error: FATAL:  password '
+                 'authentication failed for user "postgres"'), {},
+     ['cannot authenticate as postgres to w1:5432', '.pgpass', 'pgcitus.cluster.citus role']),
+    (PgErrorInfo('failure on connection marked as essential: w2:5432',
+                 notices=['WARNING:  function assign_distributed_transaction_id(integer, integer, unknown) does not '
+                          'exist']), {'action': 'add', 'db': 'app'},
+     ['w2:5432 has no citus extension in database app', 'run the pgcitus.cluster.citus role on it']),
+    (PgErrorInfo('failure on connection marked as essential: w2:5432'), {'db': 'app'},
+     ['lost its connection to w2:5432', 'run the pgcitus.cluster.citus role on it']),
+    (PgErrorInfo('cannot add a worker node when the coordinator hostname is set to localhost'), {},
+     ['registered as localhost', 'coordinator: true']),
+    (PgErrorInfo('Node cannot add itself as a worker.'), {'node': 'c1:5432'},
+     ['c1:5432 is the coordinator itself', 'coordinator: true']),
+    (PgErrorInfo('group 3 already has a primary node'), {'node': 'w3:5432'}, ['group 3 already', 'role: secondary']),
+    (PgErrorInfo('cannot remove or disable the node w1:5432 because because it contains the only shard placement '
+                 'for shard 102008', detail='One of the table(s) that prevents the operation complete successfully '
+                 'is public.users'), {'action': 'remove'},
+     ['only placement of shard 102008', 'public.users', 'use drain: true']),
+    (PgErrorInfo('cannot remove or disable the node w1:5432 because because it contains the only shard placement '
+                 'for shard 102008'), {'action': 'disable'}, ['only placement of shard 102008', 'before disabling']),
+    (PgErrorInfo('node at "w9:5432" does not exist'), {}, ['w9:5432 is not registered']),
+    (PgErrorInfo('table "users" is already distributed'), {}, ['users is already a Citus table', 'allow_redistribute']),
+    (PgErrorInfo('relation "t_missing" does not exist'), {'db': 'app'},
+     ['table t_missing does not exist in database app', 'create it first']),
+    (PgErrorInfo('relation "pg_dist_node" does not exist'), {'db': 'app'},
+     ['citus extension is not installed in database app']),
+    (PgErrorInfo('column "b" of relation "t_nocol" does not exist'), {}, ['table t_nocol has no column b']),
+    (PgErrorInfo('cannot colocate tables orders and ev',
+                 detail="Distribution column types don't match for orders and ev."), {},
+     ['cannot colocate ev with orders', "Distribution column types don't match", 'colocate_with: none']),
+    (PgErrorInfo('Cannot use colocate_with with a table and shard_count at the same time'), {},
+     ['cannot be used together', 'remove shard_count']),
+    (PgErrorInfo('70000 is outside the valid range for parameter "shard_count" (1 .. 64000)'), {},
+     ['shard_count 70000 is out of range', '1 to 64000']),
+    (PgErrorInfo('replication_factor (3) exceeds number of worker nodes (2)'), {},
+     ['replication_factor 3 exceeds the 2 nodes', 'lower replication_factor']),
+    (PgErrorInfo('function create_distributed_table(unknown, unknown, shard_count => integer, replication_factor => '
+                 'integer) does not exist'), {},
+     ['has no replication_factor argument', "module's replication_factor option"]),
+    (PgErrorInfo('cannot undistribute table because the table is not distributed'), {'table': 'public.t'},
+     ['public.t is not distributed']),
+    (PgErrorInfo("this call doesn't change any properties of the table"), {'table': 'public.t'},
+     ['nothing to change on public.t']),
+    (PgErrorInfo('cannot replicate reference tables in a transaction that modified node metadata'), {},
+     ['separate tasks']),
+    (PgErrorInfo('operation is not allowed on this node'), {}, ['not the Citus coordinator']),
+    (PgErrorInfo('Citus can only be loaded via shared_preload_libraries'), {}, ['shared_preload_libraries',
+                                                                                 'restart PostgreSQL']),
+    (PgErrorInfo("cannot use logical replication to transfer shards of the relation events since it doesn't have a "
+                 "REPLICA IDENTITY or PRIMARY KEY"), {}, ['events has no primary key', 'block_writes']),
+    (PgErrorInfo('function citus_add_node(unknown, integer) does not exist'), {'db': 'app'},
+     ['citus_add_node does not exist in database app', 'pgcitus.cluster.citus role']),
+    (PgErrorInfo('permission denied for function citus_add_node', sqlstate='42501'), {},
+     ['permission denied', 'superuser']),
+    (PgErrorInfo('something unexpected', detail='More about it', hint='Try this'), {'action': 'drain', 'node': 'w1:1'},
+     ['cannot drain node w1:1: something unexpected. More about it. Try this']),
+]
+
+
+@pytest.mark.parametrize('info, context, fragments', TRANSLATIONS, ids=[t[0].primary[:40] for t in TRANSLATIONS])
+def test_translate_error(info, context, fragments):
+    msg = translate_error(info, context)
+    assert '\n' not in msg
+    for fragment in fragments:
+        assert fragment in msg, msg
+
+
+class FakeDiag:
+    message_primary = 'table "users" is already distributed'
+    message_detail = None
+    message_hint = None
+
+
+class FakePgError(Exception):
+    pgcode = '42P16'
+    diag = FakeDiag()
+
+
+def test_error_info_from_psycopg_error():
+    info = _citus.error_info(FakePgError('ERROR:  table "users" is already distributed\n'), ['WARNING: x\n'])
+    assert info.primary == 'table "users" is already distributed'
+    assert info.sqlstate == '42P16'
+    assert info.notices == ['WARNING: x']
+
+
+def test_error_info_without_diag():
+    info = _citus.error_info(RuntimeError('ERROR: boom\nLINE 1'))
+    assert info.primary == 'boom'
+
+
+@pytest.mark.parametrize('query, args, expected', [
+    ("SELECT citus_add_node(%s, %s)", ('w1', 5432), "SELECT citus_add_node('w1', 5432)"),
+    ("SELECT create_reference_table(%s::regclass)", ("public.o'brien",),
+     "SELECT create_reference_table('public.o''brien'::regclass)"),
+    ("SELECT citus_set_node_property(%s, %s, 'shouldhaveshards', %s)", ('w1', 5432, False),
+     "SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)"),
+    ('BEGIN', None, 'BEGIN'),
+])
+def test_plain(query, args, expected):
+    assert plain(query, args) == expected
+
+
+@pytest.mark.parametrize('partmethod, repmodel, colocationid, expected', [
+    (None, None, None, 'local'),
+    ('h', 's', 3, 'distributed'),
+    ('h', 'c', 3, 'distributed'),
+    ('n', 't', 1, 'reference'),
+    ('n', 's', 0, 'citus_local'),
+    ('n', 's', 7, 'single_shard'),
+    ('a', 'c', 0, 'append'),
+    ('r', 'c', 0, 'range'),
+])
+def test_table_type(partmethod, repmodel, colocationid, expected):
+    assert table_type(partmethod, repmodel, colocationid) == expected
+
+
+def test_table_facts():
+    assert table_facts(None) == {}
+    row = dict(qualified='public.orders', partmethod='h', repmodel='s', colocationid=2, column='customer_id',
+               shard_count=32, replication_factor=2)
+    assert table_facts(row) == {'name': 'public.orders', 'type': 'distributed', 'column': 'customer_id',
+                                'shard_count': 32, 'colocation_id': 2, 'replication_factor': 2}
+    ref = dict(qualified='public.customers', partmethod='n', repmodel='t', colocationid=1, column=None,
+               shard_count=1, replication_factor=-1)
+    assert table_facts(ref)['replication_factor'] is None
+    assert table_facts(ref)['type'] == 'reference'
+    local = dict(qualified='public.t', partmethod=None, repmodel=None, colocationid=None, column=None,
+                 shard_count=0, replication_factor=None)
+    assert table_facts(local) == {'name': 'public.t', 'type': 'local', 'column': None, 'shard_count': None,
+                                  'colocation_id': None, 'replication_factor': None}
+
+
+# ---- CitusDB.run with a fake driver -------------------------------------------------------------------------------
+
+class FakeError(Exception):
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.diag = type('D', (), {'message_primary': msg, 'message_detail': None, 'message_hint': None})()
+        self.pgcode = 'XX000'
+
+
+class FakeCursor:
+    def __init__(self, conn):
+        self.conn = conn
+        self.description = None
+
+    def mogrify(self, query, params=None):
+        return plain(query, params).encode()
+
+    def execute(self, query, params=None):
+        text = plain(query, params)
+        self.conn.executed.append(text)
+        for bad in self.conn.fail_on:
+            if bad in text:
+                raise FakeError(self.conn.fail_on[bad])
+
+
+class FakeConn:
+    def __init__(self):
+        self.executed: list[str] = []
+        self.fail_on: dict[str, str] = {}
+        self.notices: list[str] = []
+        self.autocommit = False
+        self.closed = False
+
+    def cursor(self):
+        return FakeCursor(self)
+
+    def close(self):
+        self.closed = True
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, check_mode=False):
+        self.check_mode = check_mode
+        self.params = params(db='app')
+        self.failed = None
+
+    def fail_json(self, **kw):
+        self.failed = kw
+        raise Failed(kw['msg'])
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    conn = FakeConn()
+    monkeypatch.setattr(_citus.psycopg2, 'connect', lambda **kw: conn)
+    monkeypatch.setattr(_citus.psycopg2, 'Error', FakeError)
+    return conn
+
+
+UNITS = [
+    Unit([Statement("SELECT undistribute_table(%s::regclass)", ('public.t',), action='undistribute')],
+         done='public.t is now a local table'),
+    Unit([Statement("SET LOCAL citus.shard_replication_factor = %s", (2,)),
+          Statement("SELECT create_distributed_table(%s::regclass, %s)", ('public.t', 'id'), action='distribute')],
+         transaction=True),
+]
+RENDERED = ["SELECT undistribute_table('public.t'::regclass)", 'BEGIN',
+            'SET LOCAL citus.shard_replication_factor = 2',
+            "SELECT create_distributed_table('public.t'::regclass, 'id')", 'COMMIT']
+
+
+def test_run_executes_and_records(fake):
+    db = _citus.CitusDB(FakeModule())
+    assert fake.autocommit is True
+    db.run(UNITS)
+    assert db.queries == RENDERED
+    assert fake.executed == RENDERED
+
+
+def test_run_check_mode_records_only(fake):
+    db = _citus.CitusDB(FakeModule(check_mode=True))
+    db.run(UNITS)
+    assert db.queries == RENDERED
+    assert fake.executed == []
+
+
+def test_run_failure_in_transaction_rolls_back_and_says_what_was_done(fake):
+    fake.fail_on['create_distributed_table'] = 'replication_factor (2) exceeds number of worker nodes (1)'
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'table': 'public.t'})
+    with pytest.raises(Failed):
+        db.run(UNITS)
+    assert fake.executed[-1] == 'ROLLBACK'
+    assert 'COMMIT' not in fake.executed
+    msg = module.failed['msg']
+    assert 'replication_factor 2 exceeds the 1 nodes' in msg
+    assert 'already done before this failure: public.t is now a local table' in msg
+    assert fake.closed
+
+
+def test_run_failure_first_unit_says_nothing_changed(fake):
+    fake.fail_on['undistribute_table'] = 'cannot undistribute table because the table is not distributed'
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'table': 'public.t'})
+    with pytest.raises(Failed):
+        db.run(UNITS)
+    assert module.failed['msg'].endswith('(nothing was changed)')
+    assert 'ROLLBACK' not in fake.executed
+
+
+def test_connect_failure_is_one_line(monkeypatch):
+    def boom(**kw):
+        raise FakeError('connection to server at "10.0.0.9", port 5432 failed: Connection refused\n\tIs the server '
+                        'running on that host and accepting TCP/IP connections?\n')
+    monkeypatch.setattr(_citus.psycopg2, 'connect', boom)
+    monkeypatch.setattr(_citus.psycopg2, 'Error', FakeError)
+    module = FakeModule()
+    module.params['login_host'] = '10.0.0.9'
+    with pytest.raises(Failed):
+        _citus.CitusDB(module)
+    assert '\n' not in module.failed['msg']
+    assert module.failed['msg'].startswith('unable to connect to database app on 10.0.0.9: ')
+
+
+def test_missing_psycopg2(monkeypatch):
+    monkeypatch.setattr(_citus, 'HAS_PSYCOPG', False)
+    module = FakeModule()
+    with pytest.raises(Failed):
+        _citus.CitusDB(module)
+    assert 'psycopg2' in module.failed['msg']

@@ -1,0 +1,305 @@
+"""Unit tests of citus_distributed_table / citus_reference_table: validation, comparison and SQL over snapshots."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal, plain
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+    distributed_differences,
+    plan_distributed,
+    plan_reference,
+    validate_distributed,
+    validate_reference,
+)
+from ansible_collections.pgcitus.cluster.plugins.modules import citus_distributed_table, citus_reference_table
+
+CONNECTION = {'db', 'login_user', 'login_password', 'login_host', 'login_unix_socket', 'login_port', 'ssl_mode',
+              'ca_cert', 'ssl_cert', 'ssl_key', 'connect_params'}
+
+
+def d(**over):
+    base = dict(name='orders', column='customer_id', shard_count=None, colocate_with='default',
+                replication_factor=None, concurrently=False, truncate_local_data=False, allow_redistribute=False,
+                state='present', db='app')
+    base.update(over)
+    return base
+
+
+def r(**over):
+    base = dict(name='customers', allow_redistribute=False, truncate_local_data=False, state='present', db='app')
+    base.update(over)
+    return base
+
+
+def trow(name='orders', **over):
+    """A TABLE_QUERY row; local table by default."""
+    base = dict(oid=16500, qualified=f'public.{name}', schema='public', relname=name, relkind='r', partmethod=None,
+                repmodel=None, colocationid=None, column=None, shard_count=0, replication_factor=None,
+                column_type_oid=None, column_type=None)
+    base.update(over)
+    return base
+
+
+def dist(name='orders', column='customer_id', shards=32, colocation=2, rf=2, type_oid=20, type_name='bigint'):
+    return trow(name, partmethod='h', repmodel='c' if rf > 1 else 's', colocationid=colocation, column=column,
+                shard_count=shards, replication_factor=rf, column_type_oid=type_oid, column_type=type_name)
+
+
+def ref(name='customers'):
+    return trow(name, partmethod='n', repmodel='t', colocationid=1, shard_count=1, replication_factor=-1)
+
+
+def snap(table, **over):
+    base = dict(db='app', table=table, column={'type_oid': 20, 'type': 'bigint'},
+                settings={'shard_count': '32', 'replication_factor': '1'},
+                nodes={'registered': 3, 'shard_nodes': 2}, rows=0)
+    base.update(over)
+    return base
+
+
+def rendered(units):
+    out = []
+    for unit in units:
+        stmts = [plain(s.query, s.params) for s in unit.statements]
+        out += ['BEGIN'] + stmts + ['COMMIT'] if unit.transaction else stmts
+    return out
+
+
+@pytest.mark.parametrize('over, fragment', [
+    ({'name': ''}, 'name must name a table'),
+    ({'column': None}, 'column is required with state: present'),
+    ({'shard_count': 0}, 'shard_count 0 is out of range: use 1 to 64000'),
+    ({'shard_count': 70000}, 'shard_count 70000 is out of range'),
+    ({'replication_factor': 0}, 'replication_factor 0 is out of range'),
+    ({'replication_factor': 101}, 'replication_factor 101 is out of range'),
+    ({'colocate_with': 'orders2', 'shard_count': 16}, 'colocate_with a table and shard_count cannot be used together'),
+    ({'concurrently': True, 'replication_factor': 2}, 'concurrently: true cannot create replicated shards'),
+    ({'colocate_with': 'orders'}, 'colocate_with names the table itself'),
+    ({'state': 'absent', 'replication_factor': 2, 'column': None},
+     'replication_factor only applies with state: present'),
+    ({'state': 'absent'}, 'column only applies with state: present'),
+    ({'state': 'absent', 'column': None, 'shard_count': 4, 'concurrently': True},
+     'shard_count, concurrently only apply with state: present'),
+    ({'state': 'absent', 'column': None, 'colocate_with': 'none'}, 'colocate_with only applies'),
+    ({'state': 'absent', 'column': None, 'truncate_local_data': True}, 'truncate_local_data only applies'),
+])
+def test_validate_distributed_refuses(over, fragment):
+    msg = validate_distributed(d(**over))
+    assert msg is not None and fragment in msg, msg
+
+
+@pytest.mark.parametrize('over', [
+    {}, {'shard_count': 32, 'replication_factor': 2}, {'colocate_with': 'none', 'shard_count': 8},
+    {'colocate_with': 'DEFAULT', 'shard_count': 8}, {'concurrently': True, 'replication_factor': 1},
+    {'colocate_with': 'public.orders2'}, {'state': 'absent', 'column': None},
+])
+def test_validate_distributed_accepts(over):
+    assert validate_distributed(d(**over)) is None
+
+
+def test_validate_reference():
+    assert 'name must name a table' in validate_reference(r(name=' '))
+    assert 'truncate_local_data only applies' in validate_reference(r(state='absent', truncate_local_data=True))
+    assert validate_reference(r()) is None
+
+
+# --- distributed: plans ---------------------------------------------------------------------------------------------
+
+DIST_PLANS = [
+    ('local -> distributed', d(), snap(trow()),
+     ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id')"],
+     {'type': 'distributed', 'column': 'customer_id', 'shard_count': 32, 'replication_factor': 1}),
+    ('seed orders: 32 shards, rf 2 via SET LOCAL in the same transaction',
+     d(shard_count=32, replication_factor=2), snap(trow()),
+     ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
+      "SELECT create_distributed_table('public.orders'::regclass, 'customer_id', shard_count => 32)", 'COMMIT'],
+     {'shard_count': 32, 'replication_factor': 2}),
+    ('colocate_with none', d(colocate_with='None', shard_count=8), snap(trow()),
+     ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id', colocate_with => 'none', "
+      "shard_count => 8)"], {'shard_count': 8}),
+    ('concurrently', d(concurrently=True), snap(trow()),
+     ["SELECT create_distributed_table_concurrently('public.orders'::regclass, 'customer_id')"], {}),
+    ('rows and truncate_local_data: same transaction', d(truncate_local_data=True), snap(trow(), rows=10),
+     ['BEGIN', "SELECT create_distributed_table('public.orders'::regclass, 'customer_id')",
+      "SELECT truncate_local_data_after_distributing_table('public.orders'::regclass)", 'COMMIT'], {}),
+    ('empty table and truncate_local_data: nothing to truncate', d(truncate_local_data=True), snap(trow(), rows=0),
+     ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id')"], {}),
+    ('concurrently + truncate: separate statements', d(concurrently=True, truncate_local_data=True),
+     snap(trow(), rows=5),
+     ["SELECT create_distributed_table_concurrently('public.orders'::regclass, 'customer_id')",
+      "SELECT truncate_local_data_after_distributing_table('public.orders'::regclass)"], {}),
+    ('colocate with a table takes its rf', d(name='order_items', colocate_with='orders'),
+     snap(trow('order_items'), target=dist()),
+     ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
+      "SELECT create_distributed_table('public.order_items'::regclass, 'customer_id', colocate_with => "
+      "'public.orders')", 'COMMIT'],
+     {'colocation_id': 2, 'shard_count': 32, 'replication_factor': 2}),
+    ('already as asked', d(shard_count=32, replication_factor=2), snap(dist()), [],
+     {'shard_count': 32, 'colocation_id': 2}),
+    ('already as asked, nothing given but the column', d(), snap(dist()), [], {}),
+    ('already colocated as asked', d(name='order_items', colocate_with='public.orders'),
+     snap(dist('order_items'), target=dist()), [], {}),
+    ('redistribute: shard count via alter, keeping rf 2', d(shard_count=64, allow_redistribute=True), snap(dist()),
+     ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
+      "SELECT alter_distributed_table('public.orders'::regclass, shard_count => 64)", 'COMMIT'],
+     {'shard_count': 64, 'replication_factor': 2}),
+    ('redistribute: column via alter, rf 1', d(column='id', allow_redistribute=True), snap(dist(rf=1)),
+     ["SELECT alter_distributed_table('public.orders'::regclass, distribution_column => 'id')"],
+     {'column': 'id', 'replication_factor': 1}),
+    ('redistribute: colocation via alter', d(name='order_items', colocate_with='orders', allow_redistribute=True),
+     snap(dist('order_items', colocation=5, rf=2), target=dist()),
+     ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
+      "SELECT alter_distributed_table('public.order_items'::regclass, colocate_with => 'public.orders')", 'COMMIT'],
+     {'colocation_id': 2}),
+    ('redistribute: replication factor via undistribute + distribute', d(replication_factor=1, allow_redistribute=True),
+     snap(dist(), rows=7),
+     ["SELECT undistribute_table('public.orders'::regclass)",
+      'BEGIN', 'SET LOCAL citus.shard_replication_factor = 1',
+      "SELECT create_distributed_table('public.orders'::regclass, 'customer_id')", 'COMMIT'],
+     {'replication_factor': 1}),
+    ('reference -> distributed with allow_redistribute', d(name='customers', column='id', allow_redistribute=True),
+     snap(ref()),
+     ["SELECT undistribute_table('public.customers'::regclass)",
+      "SELECT create_distributed_table('public.customers'::regclass, 'id')"], {'type': 'distributed'}),
+    ('absent: undistribute', d(state='absent', column=None), snap(dist()),
+     ["SELECT undistribute_table('public.orders'::regclass)"], {'type': 'local', 'column': None}),
+    ('absent: local already', d(state='absent', column=None), snap(trow()), [], {'type': 'local'}),
+    ('absent: reference table is left alone', d(name='customers', state='absent', column=None), snap(ref()), [],
+     {'type': 'reference'}),
+]
+
+
+@pytest.mark.parametrize('params, snapshot, queries, after', [x[1:] for x in DIST_PLANS],
+                         ids=[x[0] for x in DIST_PLANS])
+def test_plan_distributed(params, snapshot, queries, after):
+    result = plan_distributed(params, snapshot)
+    assert rendered(result.units) == queries
+    assert result.copies == bool(queries)
+    for key, value in after.items():
+        assert result.after[key] == value, key
+
+
+def test_failure_after_undistribute_says_the_table_is_local():
+    result = plan_distributed(d(replication_factor=1, allow_redistribute=True), snap(dist()))
+    assert 'now a local table with all its rows' in result.units[0].done
+
+
+def test_absent_reference_warns():
+    result = plan_distributed(d(name='customers', state='absent', column=None), snap(ref()))
+    assert 'citus_reference_table' in result.warnings[0]
+
+
+def test_absent_missing_table_warns():
+    result = plan_distributed(d(state='absent', column=None), snap(None))
+    assert result.units == [] and 'does not exist' in result.warnings[0]
+
+
+def test_same_named_column_warning():
+    result = plan_distributed(d(name='order_items', column='order_id', colocate_with='orders'),
+                              snap(trow('order_items'), target=dist(), same_column_in_target=True))
+    assert 'order_items is distributed by order_id while public.orders is distributed by customer_id' \
+        in result.warnings[0]
+
+
+DIST_REFUSALS = [
+    ('missing table', d(), snap(None), ['table orders does not exist in database app']),
+    ('missing column', d(column='nope'), snap(trow(), column=None), ['public.orders has no column nope']),
+    ('no node registered', d(), snap(trow(), nodes={'registered': 0, 'shard_nodes': 0}),
+     ['no node is registered', 'localhost']),
+    ('rf above the nodes', d(replication_factor=3), snap(trow()),
+     ['replication_factor 3 exceeds the 2 nodes that can hold shards']),
+    ('seed mistake: order_items by order_id (int) colocated with orders by customer_id (bigint)',
+     d(name='order_items', column='order_id', colocate_with='orders'),
+     snap(trow('order_items'), column={'type_oid': 23, 'type': 'integer'}, target=dist()),
+     ['cannot colocate public.order_items with public.orders', 'public.order_items.order_id is integer',
+      'distributed by customer_id (bigint)', 'colocate_with: none']),
+    ('colocate with a missing table', d(name='order_items', colocate_with='orderz'),
+     snap(trow('order_items'), target=None), ['colocate_with table orderz does not exist']),
+    ('colocate with a reference table', d(name='order_items', colocate_with='customers'),
+     snap(trow('order_items'), target=ref()), ['public.customers is a reference table, not a hash-distributed']),
+    ('colocate with another rf', d(name='order_items', colocate_with='orders', replication_factor=1),
+     snap(trow('order_items'), target=dist()), ['replication_factor 1 differs from the replication factor 2']),
+    ('distributed differently', d(column='id', shard_count=16, replication_factor=1), snap(dist()),
+     ['already distributed differently', 'distribution column is customer_id (asked: id)',
+      'shard count is 32 (asked: 16)', 'replication factor is 2 (asked: 1)', 'allow_redistribute: true',
+      'nothing was changed']),
+    ('not colocated as asked', d(name='order_items', colocate_with='orders'),
+     snap(dist('order_items', colocation=9), target=dist()), ['it is not colocated with public.orders']),
+    ('reference table asked distributed', d(name='customers', column='id'), snap(ref()),
+     ['it is a reference table', 'allow_redistribute']),
+]
+
+
+@pytest.mark.parametrize('params, snapshot, fragments', [x[1:] for x in DIST_REFUSALS],
+                         ids=[x[0] for x in DIST_REFUSALS])
+def test_plan_distributed_refuses(params, snapshot, fragments):
+    with pytest.raises(Refusal) as err:
+        plan_distributed(params, snapshot)
+    for fragment in fragments:
+        assert fragment in err.value.msg, err.value.msg
+
+
+@pytest.mark.parametrize('params, current, target, expected', [
+    (d(), {'type': 'distributed', 'column': 'customer_id'}, None, []),
+    (d(column='id'), {'type': 'distributed', 'column': 'customer_id'}, None,
+     ['distribution column is customer_id (asked: id)']),
+    (d(shard_count=4), {'type': 'distributed', 'column': 'customer_id', 'shard_count': 4}, None, []),
+    (d(), {'type': 'single_shard', 'column': None}, None, ['it is a single-shard distributed table']),
+    (d(), {'type': 'append', 'column': 'customer_id'}, None, ['it is append-distributed']),
+])
+def test_distributed_differences(params, current, target, expected):
+    assert distributed_differences(params, current, target) == expected
+
+
+# --- reference ---------------------------------------------------------------------------------------------------
+
+REF_PLANS = [
+    ('local -> reference', r(), snap(trow('customers')),
+     ["SELECT create_reference_table('public.customers'::regclass)"], {'type': 'reference', 'shard_count': 1}),
+    ('with rows and truncate', r(truncate_local_data=True), snap(trow('customers'), rows=3),
+     ['BEGIN', "SELECT create_reference_table('public.customers'::regclass)",
+      "SELECT truncate_local_data_after_distributing_table('public.customers'::regclass)", 'COMMIT'], {}),
+    ('reference already', r(), snap(ref()), [], {'type': 'reference'}),
+    ('distributed -> reference with allow_redistribute', r(name='users', allow_redistribute=True),
+     snap(dist('users', column='id', rf=1)),
+     ["SELECT undistribute_table('public.users'::regclass)",
+      "SELECT create_reference_table('public.users'::regclass)"], {'type': 'reference'}),
+    ('absent: undistribute', r(state='absent'), snap(ref()),
+     ["SELECT undistribute_table('public.customers'::regclass)"], {'type': 'local'}),
+    ('absent: local already', r(state='absent'), snap(trow('customers')), [], {'type': 'local'}),
+    ('absent: distributed left alone', r(name='orders', state='absent'), snap(dist()), [], {'type': 'distributed'}),
+]
+
+
+@pytest.mark.parametrize('params, snapshot, queries, after', [x[1:] for x in REF_PLANS],
+                         ids=[x[0] for x in REF_PLANS])
+def test_plan_reference(params, snapshot, queries, after):
+    result = plan_reference(params, snapshot)
+    assert rendered(result.units) == queries
+    for key, value in after.items():
+        assert result.after[key] == value, key
+
+
+@pytest.mark.parametrize('params, snapshot, fragments', [
+    (r(), snap(None), ['table customers does not exist']),
+    (r(name='orders'), snap(dist()), ['public.orders is a distributed table (distributed by customer_id)',
+                                      'allow_redistribute: true', 'nothing was changed']),
+    (r(), snap(trow('customers'), nodes={'registered': 0, 'shard_nodes': 0}), ['no node is registered']),
+])
+def test_plan_reference_refuses(params, snapshot, fragments):
+    with pytest.raises(Refusal) as err:
+        plan_reference(params, snapshot)
+    for fragment in fragments:
+        assert fragment in err.value.msg, err.value.msg
+
+
+@pytest.mark.parametrize('module', [citus_distributed_table, citus_reference_table])
+def test_argument_spec_matches_documentation(module):
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    spec = module.argument_spec()
+    assert {k for k in spec if k not in CONNECTION} == set(doc['options'])
+    for name, option in doc['options'].items():
+        assert option.get('default') == spec[name].get('default'), name
+        assert option.get('choices') == spec[name].get('choices'), name
+        assert option['type'] == spec[name]['type'], name
