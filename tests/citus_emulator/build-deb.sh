@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Build the Citus API emulator as a Debian package that installs like the real
+# postgresql-15-citus-13.2 package (same file names, same places).
+# Usage: tests/citus_emulator/build-deb.sh OUTDIR   -> prints the path of the .deb
+set -euo pipefail
+
+usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+
+PG_MAJOR=15
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config}
+PACKAGE=postgresql-${PG_MAJOR}-citus-13.2
+VERSION=13.2.2.emulator-1
+ARCH=amd64
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+command -v dpkg-deb >/dev/null || { echo "error: dpkg-deb not found (install dpkg)" >&2; exit 1; }
+[ -x "$PG_CONFIG" ] || { echo "error: $PG_CONFIG not found (install postgresql-server-dev-${PG_MAJOR})" >&2; exit 1; }
+[ -f "$("$PG_CONFIG" --pgxs)" ] || { echo "error: PGXS missing (install postgresql-server-dev-${PG_MAJOR})" >&2; exit 1; }
+
+mkdir -p "$1"
+OUT_DIR=$(cd "$1" && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# build out of tree, so the source directory stays clean
+mkdir -p "$WORK/build"
+cp -r "$SRC_DIR/src" "$SRC_DIR/Makefile" "$SRC_DIR/citus.control" "$SRC_DIR"/citus--*.sql "$WORK/build/"
+make -s -C "$WORK/build" PG_CONFIG="$PG_CONFIG" with_llvm=no PG_CFLAGS="-ffile-prefix-map=$WORK/build=." >"$WORK/make.log" 2>&1 \
+  || { cat "$WORK/make.log" >&2; echo "error: building the emulator failed" >&2; exit 1; }
+
+ROOT=$WORK/root
+make -s -C "$WORK/build" PG_CONFIG="$PG_CONFIG" with_llvm=no DESTDIR="$ROOT" install >>"$WORK/make.log" 2>&1 \
+  || { cat "$WORK/make.log" >&2; echo "error: staging the emulator failed" >&2; exit 1; }
+strip --strip-unneeded "$ROOT/usr/lib/postgresql/${PG_MAJOR}/lib/citus.so"
+
+DOC=$ROOT/usr/share/doc/$PACKAGE
+mkdir -p "$DOC" "$ROOT/DEBIAN"
+cp "$SRC_DIR/README.md" "$DOC/README.md"
+cat >"$ROOT/DEBIAN/control" <<CONTROL
+Package: $PACKAGE
+Version: $VERSION
+Architecture: $ARCH
+Maintainer: pgcitus.cluster test infrastructure <noreply@localhost>
+Depends: postgresql-${PG_MAJOR}, libpq5
+Section: database
+Priority: optional
+Installed-Size: $(du -sk "$ROOT/usr" | cut -f1)
+Description: Citus API emulator for tests (NOT Citus)
+ Test infrastructure of the pgcitus.cluster Ansible collection: a PostgreSQL
+ ${PG_MAJOR} extension named citus that answers the Citus 13.2 SQL API (catalogs,
+ node and table functions, error texts) while keeping metadata only. It moves
+ no data and runs no distributed queries. Installs the same files in the same
+ places as the real ${PACKAGE} package. Never use it in production.
+CONTROL
+
+# deterministic: fixed permissions and timestamps
+EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+find "$ROOT" -type d -exec chmod 0755 {} +
+find "$ROOT" -type f -exec chmod 0644 {} +
+chmod 0755 "$ROOT/usr/lib/postgresql/${PG_MAJOR}/lib/citus.so"
+find "$ROOT" -exec touch -h -d "@$EPOCH" {} +
+
+DEB=$OUT_DIR/${PACKAGE}_${VERSION}_${ARCH}.deb
+SOURCE_DATE_EPOCH=$EPOCH dpkg-deb --root-owner-group -Zxz --build "$ROOT" "$DEB" >/dev/null
+echo "$DEB"

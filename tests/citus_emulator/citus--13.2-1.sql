@@ -1,0 +1,1805 @@
+/*
+ * Citus API emulator, install script for the extension "citus" version 13.2-1.
+ *
+ * Test infrastructure of the pgcitus.cluster collection: reproduces the
+ * Citus 13.2 SQL API (catalogs, node and table functions, error texts) in
+ * PL/pgSQL. Shards are metadata only: rows stay in the coordinator's table,
+ * no shard is ever created on a worker and no data ever moves.
+ */
+\echo Use "CREATE EXTENSION citus" to load this file. \quit
+
+CREATE SCHEMA citus;
+CREATE SCHEMA citus_internal;
+GRANT USAGE ON SCHEMA citus TO public;
+GRANT USAGE ON SCHEMA citus_internal TO public;
+
+CREATE TYPE citus.distribution_type AS ENUM ('hash', 'range', 'append');
+CREATE TYPE citus.shard_transfer_mode AS ENUM ('auto', 'force_logical', 'block_writes');
+CREATE TYPE pg_catalog.noderole AS ENUM ('primary', 'secondary', 'unavailable');
+CREATE TYPE citus.citus_job_status AS ENUM ('scheduled', 'running', 'finished', 'cancelling',
+                                            'cancelled', 'failing', 'failed');
+ALTER TYPE citus.citus_job_status SET SCHEMA pg_catalog;
+
+---------------------------------------------------------------------------
+-- C functions of the emulator
+---------------------------------------------------------------------------
+CREATE FUNCTION citus_internal.emulator_remote_query(nodename text, nodeport integer, query text,
+                                                     authinfo text DEFAULT NULL,
+                                                     raise_error boolean DEFAULT true)
+    RETURNS text
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', $$emulator_remote_query$$;
+REVOKE ALL ON FUNCTION citus_internal.emulator_remote_query(text, integer, text, text, boolean) FROM PUBLIC;
+
+CREATE FUNCTION citus_internal.emulator_raise(level text, sqlstate text, message text,
+                                              detail text DEFAULT NULL, hint text DEFAULT NULL,
+                                              context text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', $$emulator_raise$$;
+
+---------------------------------------------------------------------------
+-- Sequences and catalogs (created in schema citus, then moved to pg_catalog
+-- as Citus does)
+---------------------------------------------------------------------------
+CREATE SEQUENCE citus.pg_dist_shardid_seq MINVALUE 102008 NO CYCLE;
+ALTER SEQUENCE citus.pg_dist_shardid_seq SET SCHEMA pg_catalog;
+CREATE SEQUENCE citus.pg_dist_placement_placementid_seq NO CYCLE;
+ALTER SEQUENCE citus.pg_dist_placement_placementid_seq SET SCHEMA pg_catalog;
+CREATE SEQUENCE citus.pg_dist_groupid_seq MINVALUE 1 MAXVALUE 4294967296;
+ALTER SEQUENCE citus.pg_dist_groupid_seq SET SCHEMA pg_catalog;
+CREATE SEQUENCE citus.pg_dist_node_nodeid_seq MINVALUE 1 MAXVALUE 4294967296;
+ALTER SEQUENCE citus.pg_dist_node_nodeid_seq SET SCHEMA pg_catalog;
+CREATE SEQUENCE citus.pg_dist_colocationid_seq MINVALUE 1 MAXVALUE 4294967296;
+ALTER SEQUENCE citus.pg_dist_colocationid_seq SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_node (
+    nodeid integer NOT NULL DEFAULT nextval('pg_catalog.pg_dist_node_nodeid_seq') PRIMARY KEY,
+    groupid integer NOT NULL DEFAULT nextval('pg_catalog.pg_dist_groupid_seq'),
+    nodename text NOT NULL,
+    nodeport integer NOT NULL DEFAULT 5432,
+    noderack text NOT NULL DEFAULT 'default',
+    hasmetadata boolean NOT NULL DEFAULT false,
+    isactive boolean NOT NULL DEFAULT true,
+    noderole pg_catalog.noderole NOT NULL DEFAULT 'primary',
+    nodecluster name NOT NULL DEFAULT 'default',
+    metadatasynced boolean DEFAULT false,
+    shouldhaveshards boolean NOT NULL DEFAULT true,
+    nodeisclone boolean NOT NULL DEFAULT false,
+    nodeprimarynodeid integer NOT NULL DEFAULT 0,
+    UNIQUE (nodename, nodeport)
+);
+ALTER TABLE citus.pg_dist_node SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_partition (
+    logicalrelid regclass NOT NULL,
+    partmethod "char" NOT NULL,
+    partkey text,
+    colocationid integer NOT NULL DEFAULT 0,
+    repmodel "char" NOT NULL DEFAULT 'c',
+    autoconverted boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX pg_dist_partition_logical_relid_index ON citus.pg_dist_partition (logicalrelid);
+CREATE INDEX pg_dist_partition_colocationid_index ON citus.pg_dist_partition (colocationid);
+ALTER TABLE citus.pg_dist_partition SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_shard (
+    logicalrelid regclass NOT NULL,
+    shardid bigint NOT NULL,
+    shardstorage "char" NOT NULL,
+    shardminvalue text,
+    shardmaxvalue text
+);
+CREATE UNIQUE INDEX pg_dist_shard_shardid_index ON citus.pg_dist_shard (shardid);
+CREATE INDEX pg_dist_shard_logical_relid_index ON citus.pg_dist_shard (logicalrelid);
+ALTER TABLE citus.pg_dist_shard SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_placement (
+    placementid bigint NOT NULL DEFAULT nextval('pg_catalog.pg_dist_placement_placementid_seq'),
+    shardid bigint NOT NULL,
+    shardstate integer NOT NULL,
+    shardlength bigint NOT NULL,
+    groupid integer NOT NULL
+);
+CREATE UNIQUE INDEX pg_dist_placement_placementid_index ON citus.pg_dist_placement (placementid);
+CREATE UNIQUE INDEX pg_dist_placement_shardid_groupid_index ON citus.pg_dist_placement (shardid, groupid);
+CREATE INDEX pg_dist_placement_groupid_index ON citus.pg_dist_placement (groupid);
+ALTER TABLE citus.pg_dist_placement SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_colocation (
+    colocationid integer NOT NULL PRIMARY KEY,
+    shardcount integer NOT NULL,
+    replicationfactor integer NOT NULL,
+    distributioncolumntype oid NOT NULL,
+    distributioncolumncollation oid NOT NULL DEFAULT 0
+);
+ALTER TABLE citus.pg_dist_colocation SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_authinfo (
+    nodeid integer NOT NULL,
+    rolename name NOT NULL,
+    authinfo text NOT NULL
+);
+CREATE UNIQUE INDEX pg_dist_authinfo_identification_index ON citus.pg_dist_authinfo (rolename, nodeid DESC);
+ALTER TABLE citus.pg_dist_authinfo SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_poolinfo (
+    nodeid integer PRIMARY KEY REFERENCES pg_catalog.pg_dist_node (nodeid) ON DELETE CASCADE,
+    poolinfo text NOT NULL
+);
+ALTER TABLE citus.pg_dist_poolinfo SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_node_metadata (metadata jsonb NOT NULL);
+ALTER TABLE citus.pg_dist_node_metadata SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_local_group (groupid integer NOT NULL PRIMARY KEY);
+ALTER TABLE citus.pg_dist_local_group SET SCHEMA pg_catalog;
+
+CREATE TABLE citus.pg_dist_background_job (
+    job_id bigserial NOT NULL,
+    state pg_catalog.citus_job_status DEFAULT 'scheduled' NOT NULL,
+    job_type name NOT NULL,
+    description text NOT NULL,
+    started_at timestamptz,
+    finished_at timestamptz,
+    CONSTRAINT pg_dist_background_job_pkey PRIMARY KEY (job_id)
+);
+ALTER TABLE citus.pg_dist_background_job SET SCHEMA pg_catalog;
+
+-- the real table holds regproc columns; the emulator keeps the names of
+-- the strategies and their thresholds only
+CREATE TABLE citus.pg_dist_rebalance_strategy (
+    name name NOT NULL UNIQUE,
+    default_strategy boolean NOT NULL DEFAULT false,
+    shard_cost_function text NOT NULL,
+    node_capacity_function text NOT NULL,
+    shard_allowed_on_node_function text NOT NULL,
+    default_threshold float4 NOT NULL,
+    minimum_threshold float4 NOT NULL DEFAULT 0,
+    improvement_threshold float4 NOT NULL DEFAULT 0
+);
+ALTER TABLE citus.pg_dist_rebalance_strategy SET SCHEMA pg_catalog;
+INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
+    ('by_shard_count', false, 'citus_shard_cost_1', 'citus_node_capacity_1',
+     'citus_shard_allowed_on_node_true', 0, 0, 0),
+    ('by_disk_size', true, 'citus_shard_cost_by_disk_size', 'citus_node_capacity_1',
+     'citus_shard_allowed_on_node_true', 0.1, 0.01, 0.5);
+
+GRANT SELECT ON pg_catalog.pg_dist_node, pg_catalog.pg_dist_partition, pg_catalog.pg_dist_shard,
+    pg_catalog.pg_dist_placement, pg_catalog.pg_dist_colocation, pg_catalog.pg_dist_node_metadata,
+    pg_catalog.pg_dist_local_group, pg_catalog.pg_dist_background_job,
+    pg_catalog.pg_dist_rebalance_strategy, pg_catalog.pg_dist_poolinfo TO public;
+GRANT SELECT ON pg_catalog.pg_dist_shardid_seq, pg_catalog.pg_dist_placement_placementid_seq,
+    pg_catalog.pg_dist_groupid_seq, pg_catalog.pg_dist_node_nodeid_seq,
+    pg_catalog.pg_dist_colocationid_seq TO public;
+
+INSERT INTO pg_catalog.pg_dist_local_group VALUES (0);
+INSERT INTO pg_catalog.pg_dist_node_metadata
+    VALUES (jsonb_build_object('server_id', gen_random_uuid()::text, 'last_upgrade_version', '13.2-1'));
+
+-- the catalogs are dumped with the extension, as Citus's are
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_node', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_partition', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_shard', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_placement', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_colocation', '');
+SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_authinfo', '');
+
+---------------------------------------------------------------------------
+-- Internal helpers
+---------------------------------------------------------------------------
+
+-- raise an error with Citus's default SQLSTATE (XX000) and no PL/pgSQL context
+CREATE FUNCTION citus_internal.emulator_error(message text, detail text DEFAULT NULL,
+                                              hint text DEFAULT NULL, sqlstate text DEFAULT 'XX000')
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT citus_internal.emulator_raise('ERROR', sqlstate, message, detail, hint) $$;
+
+CREATE FUNCTION citus_internal.emulator_notice(message text, detail text DEFAULT NULL,
+                                               hint text DEFAULT NULL)
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT citus_internal.emulator_raise('NOTICE', '00000', message, detail, hint) $$;
+
+CREATE FUNCTION citus_internal.emulator_not_supported(what text)
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT citus_internal.emulator_raise('ERROR', '0A000',
+            what || ' is not supported by the Citus API emulator',
+            'The Citus API emulator (test infrastructure of pgcitus.cluster) keeps metadata only.',
+            'Run this against a real Citus cluster.') $$;
+
+-- connect to a node with citus.node_conninfo and the role's pg_dist_authinfo entry
+CREATE FUNCTION citus_internal.emulator_remote(p_nodeid integer, p_query text,
+                                               p_raise_error boolean DEFAULT true)
+    RETURNS text LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+    v_authinfo text;
+BEGIN
+    SELECT * INTO STRICT v_node FROM pg_catalog.pg_dist_node WHERE nodeid = p_nodeid;
+    SELECT a.authinfo INTO v_authinfo FROM pg_catalog.pg_dist_authinfo a
+     WHERE a.rolename = current_user AND a.nodeid IN (p_nodeid, 0)
+     ORDER BY a.nodeid DESC LIMIT 1;
+    RETURN citus_internal.emulator_remote_query(v_node.nodename, v_node.nodeport, p_query,
+                                                v_authinfo, p_raise_error);
+END $$;
+
+-- marks the transaction as having changed node metadata
+CREATE FUNCTION citus_internal.emulator_mark_node_metadata_modified()
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT set_config('citus_emulator.node_metadata_modified', 'on', true) $$;
+
+-- the serialized Var that Citus stores in pg_dist_partition.partkey (PostgreSQL 15 format)
+CREATE FUNCTION citus_internal.emulator_partkey(p_relation regclass, p_attnum smallint)
+    RETURNS text LANGUAGE sql STABLE
+    AS $$
+    SELECT format('{VAR :varno 1 :varattno %s :vartype %s :vartypmod %s :varcollid %s '
+                  ':varlevelsup 0 :varnosyn 1 :varattnosyn %s :location -1}',
+                  a.attnum, a.atttypid, a.atttypmod, a.attcollation, a.attnum)
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = p_relation AND a.attnum = p_attnum
+$$;
+
+-- nodes that can hold shards of distributed tables, in Citus's order (name, port)
+CREATE FUNCTION citus_internal.emulator_placement_nodes()
+    RETURNS SETOF pg_catalog.pg_dist_node LANGUAGE sql STABLE
+    AS $$
+    SELECT * FROM pg_catalog.pg_dist_node
+     WHERE isactive AND noderole = 'primary' AND shouldhaveshards
+     ORDER BY nodename COLLATE "C", nodeport
+$$;
+
+-- the coordinator placeholder Citus inserts when a table is distributed in an empty cluster
+CREATE FUNCTION citus_internal.emulator_insert_coordinator_if_cluster_empty()
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    LOCK TABLE pg_catalog.pg_dist_node IN ROW EXCLUSIVE MODE;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node) THEN
+        INSERT INTO pg_catalog.pg_dist_node (groupid, nodename, nodeport, hasmetadata, isactive,
+                                             noderole, nodecluster, metadatasynced, shouldhaveshards)
+        VALUES (0, current_setting('citus.local_hostname'), current_setting('port')::integer,
+                true, true, 'primary', 'default', true, true);
+    END IF;
+END $$;
+
+-- copies reference table placements to every active primary that lacks one
+CREATE FUNCTION citus_internal.emulator_ensure_reference_tables_on_all_nodes()
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_missing bigint;
+BEGIN
+    SELECT count(*) INTO v_missing
+      FROM pg_catalog.pg_dist_partition p
+      JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = p.logicalrelid
+      CROSS JOIN pg_catalog.pg_dist_node n
+     WHERE p.partmethod = 'n' AND p.repmodel = 't'
+       AND n.isactive AND n.noderole = 'primary'
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl
+                        WHERE pl.shardid = s.shardid AND pl.groupid = n.groupid);
+    IF v_missing = 0 THEN
+        RETURN;
+    END IF;
+    IF coalesce(current_setting('citus_emulator.node_metadata_modified', true), '') = 'on' THEN
+        PERFORM citus_internal.emulator_error(
+            'cannot replicate reference tables in a transaction that modified node metadata');
+    END IF;
+    INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+    SELECT DISTINCT s.shardid, 1, 0, n.groupid
+      FROM pg_catalog.pg_dist_partition p
+      JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = p.logicalrelid
+      CROSS JOIN pg_catalog.pg_dist_node n
+     WHERE p.partmethod = 'n' AND p.repmodel = 't'
+       AND n.isactive AND n.noderole = 'primary'
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl
+                        WHERE pl.shardid = s.shardid AND pl.groupid = n.groupid);
+END $$;
+
+-- errors like Citus when a node holds the only placement of a shard
+CREATE FUNCTION citus_internal.emulator_error_if_node_has_only_placements(p_node pg_catalog.pg_dist_node)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_shardid bigint;
+    v_relid regclass;
+BEGIN
+    SELECT pl.shardid, s.logicalrelid INTO v_shardid, v_relid
+      FROM pg_catalog.pg_dist_placement pl
+      JOIN pg_catalog.pg_dist_shard s ON s.shardid = pl.shardid
+     WHERE pl.groupid = p_node.groupid
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement other
+                         JOIN pg_catalog.pg_dist_node n ON n.groupid = other.groupid
+                        WHERE other.shardid = pl.shardid AND other.groupid <> pl.groupid
+                          AND other.shardstate = 1 AND n.isactive AND n.noderole = 'primary')
+     ORDER BY pl.shardid, pl.placementid
+     LIMIT 1;
+    IF FOUND THEN
+        PERFORM citus_internal.emulator_error(
+            format('cannot remove or disable the node %s:%s because because it contains the only '
+                   'shard placement for shard %s', p_node.nodename, p_node.nodeport, v_shardid),
+            format('One of the table(s) that prevents the operation complete successfully is %s',
+                   (SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+                      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.oid = v_relid)),
+            'To proceed, either drop the tables or use undistribute_table() function to convert '
+            'them to local tables');
+    END IF;
+END $$;
+
+-- the SQL that replaces a worker's pg_dist_node with the coordinator's
+CREATE FUNCTION citus_internal.emulator_node_list_command(p_activating integer DEFAULT NULL)
+    RETURNS text LANGUAGE sql STABLE
+    AS $$
+    SELECT 'DELETE FROM pg_catalog.pg_dist_node; '
+           || 'INSERT INTO pg_catalog.pg_dist_node (nodeid, groupid, nodename, nodeport, noderack, hasmetadata, '
+           || 'isactive, noderole, nodecluster, metadatasynced, shouldhaveshards) VALUES '
+           || string_agg(format('(%s, %s, %L, %s, %L, %L, %L, %L, %L, %L, %L)',
+                                n.nodeid, n.groupid, n.nodename, n.nodeport, n.noderack,
+                                n.hasmetadata OR n.nodeid = p_activating,
+                                n.isactive OR n.nodeid = p_activating,
+                                n.noderole, n.nodecluster,
+                                n.metadatasynced OR n.nodeid = p_activating,
+                                n.shouldhaveshards), ', ' ORDER BY n.nodeid)
+      FROM pg_catalog.pg_dist_node n
+$$;
+
+-- pushes the node list to every active primary worker with metadata (except p_except)
+CREATE FUNCTION citus_internal.emulator_sync_node_list(p_except integer DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_nodeid integer;
+BEGIN
+    FOR v_nodeid IN SELECT nodeid FROM pg_catalog.pg_dist_node
+                     WHERE hasmetadata AND isactive AND noderole = 'primary' AND groupid <> 0
+                       AND nodeid IS DISTINCT FROM p_except
+                     ORDER BY nodeid LOOP
+        PERFORM citus_internal.emulator_remote(v_nodeid,
+            'BEGIN; ' || citus_internal.emulator_node_list_command() || '; COMMIT');
+    END LOOP;
+END $$;
+
+-- what citus_activate_node / citus_add_node do on the worker: a critical remote
+-- transaction that fails like Citus's when the worker has no citus extension
+CREATE FUNCTION citus_internal.emulator_activate(p_nodeid integer)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    SELECT * INTO STRICT v_node FROM pg_catalog.pg_dist_node WHERE nodeid = p_nodeid;
+    IF v_node.groupid = 0 OR v_node.noderole <> 'primary' THEN
+        UPDATE pg_catalog.pg_dist_node SET isactive = true WHERE nodeid = p_nodeid;
+        RETURN;
+    END IF;
+
+    -- IsWorkerTheCurrentNode: compare server ids (errors other than connection errors are ignored)
+    IF citus_internal.emulator_remote(p_nodeid,
+           'SELECT metadata ->> ''server_id'' AS server_id FROM pg_dist_node_metadata', false)
+       = (SELECT metadata ->> 'server_id' FROM pg_catalog.pg_dist_node_metadata LIMIT 1) THEN
+        PERFORM citus_internal.emulator_error('Node cannot add itself as a worker.', NULL,
+            format('Add the node as a coordinator by using: SELECT citus_set_coordinator_host(''%s'', %s);',
+                   v_node.nodename, v_node.nodeport));
+    END IF;
+
+    PERFORM citus_internal.emulator_remote(p_nodeid,
+        format('BEGIN; '
+               'SELECT assign_distributed_transaction_id(0, 8, ''%s''); '
+               'UPDATE pg_catalog.pg_dist_local_group SET groupid = %s; '
+               '%s; '
+               'COMMIT',
+               to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00',
+               v_node.groupid, citus_internal.emulator_node_list_command(p_nodeid)));
+
+    UPDATE pg_catalog.pg_dist_node
+       SET isactive = true, hasmetadata = true, metadatasynced = true
+     WHERE nodeid = p_nodeid;
+    PERFORM citus_internal.emulator_sync_node_list(p_nodeid);
+END $$;
+
+CREATE FUNCTION citus_internal.emulator_find_node(p_nodename text, p_nodeport integer)
+    RETURNS pg_catalog.pg_dist_node LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
+    SELECT * INTO v_node FROM pg_catalog.pg_dist_node WHERE nodename = p_nodename AND nodeport = p_nodeport;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node at "%s:%s" does not exist', p_nodename, p_nodeport));
+    END IF;
+    RETURN v_node;
+END $$;
+
+CREATE FUNCTION citus_internal.emulator_drop_empty_colocation_groups()
+    RETURNS void LANGUAGE sql
+    AS $$
+    DELETE FROM pg_catalog.pg_dist_colocation c
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.colocationid = c.colocationid)
+$$;
+
+-- removes all Citus metadata of a table (no data is touched)
+CREATE FUNCTION citus_internal.emulator_delete_table_metadata(p_relid oid)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM pg_catalog.pg_dist_placement
+     WHERE shardid IN (SELECT shardid FROM pg_catalog.pg_dist_shard WHERE logicalrelid::oid = p_relid);
+    DELETE FROM pg_catalog.pg_dist_shard WHERE logicalrelid::oid = p_relid;
+    DELETE FROM pg_catalog.pg_dist_partition WHERE logicalrelid::oid = p_relid;
+    PERFORM citus_internal.emulator_drop_empty_colocation_groups();
+END $$;
+
+CREATE FUNCTION citus_internal.emulator_qualified_name(p_relid regclass)
+    RETURNS text LANGUAGE sql STABLE
+    AS $$
+    SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = p_relid
+$$;
+
+---------------------------------------------------------------------------
+-- Version and helpers of the public API
+---------------------------------------------------------------------------
+CREATE FUNCTION pg_catalog.citus_version()
+    RETURNS text LANGUAGE sql STABLE
+    AS $$
+    SELECT 'Citus 13.2.2 (API emulator: metadata only, moves no data)'
+           || coalesce(substring(version() from ' on .*$'), '')
+$$;
+COMMENT ON FUNCTION pg_catalog.citus_version() IS 'Citus version string';
+
+CREATE FUNCTION pg_catalog.citus_server_id()
+    RETURNS uuid LANGUAGE sql VOLATILE
+    AS $$ SELECT gen_random_uuid() $$;
+
+CREATE FUNCTION pg_catalog.assign_distributed_transaction_id(initiator_node_identifier integer,
+                                                             transaction_number bigint,
+                                                             transaction_stamp timestamptz)
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT $$;
+
+CREATE FUNCTION pg_catalog.column_to_column_name(table_name regclass, column_var_text text)
+    RETURNS text LANGUAGE plpgsql STRICT STABLE
+    AS $$
+DECLARE
+    v_attnum integer;
+    v_name text;
+BEGIN
+    v_attnum := substring(column_var_text from ':varattno (-?[0-9]+)')::integer;
+    IF v_attnum IS NULL THEN
+        PERFORM citus_internal.emulator_error('not a valid column');
+    END IF;
+    SELECT attname INTO v_name FROM pg_catalog.pg_attribute
+     WHERE attrelid = table_name AND attnum = v_attnum AND NOT attisdropped;
+    RETURN v_name;
+END $$;
+COMMENT ON FUNCTION pg_catalog.column_to_column_name(regclass, text)
+    IS 'convert the textual representation of a distribution column to a human-readable column name';
+
+CREATE FUNCTION pg_catalog.shard_name(object_name regclass, shard_id bigint)
+    RETURNS text LANGUAGE sql STABLE STRICT
+    AS $$
+    SELECT CASE WHEN n.nspname = 'public' THEN quote_ident(c.relname || '_' || shard_id)
+                ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname || '_' || shard_id) END
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = object_name
+$$;
+
+-- sizes are not measured on workers: the coordinator's table size is split over its shards
+CREATE FUNCTION pg_catalog.citus_shard_sizes(OUT shard_id bigint, OUT size bigint)
+    RETURNS SETOF record LANGUAGE sql STABLE
+    AS $$
+    SELECT s.shardid,
+           pg_total_relation_size(s.logicalrelid)
+             / greatest(1, (SELECT count(*) FROM pg_catalog.pg_dist_shard s2 WHERE s2.logicalrelid = s.logicalrelid))
+      FROM pg_catalog.pg_dist_shard s
+$$;
+
+CREATE FUNCTION pg_catalog.truncate_local_data_after_distributing_table(function_name regclass)
+    RETURNS void LANGUAGE sql
+    AS $$ SELECT $$;
+COMMENT ON FUNCTION pg_catalog.truncate_local_data_after_distributing_table(regclass)
+    IS 'emulator: no-op, the rows of a distributed table stay in the coordinator''s table';
+
+---------------------------------------------------------------------------
+-- Views
+---------------------------------------------------------------------------
+CREATE VIEW citus.pg_dist_shard_placement AS
+SELECT placement.shardid, placement.shardstate, placement.shardlength, node.nodename,
+       node.nodeport::bigint AS nodeport, placement.placementid
+  FROM pg_catalog.pg_dist_placement placement
+  JOIN pg_catalog.pg_dist_node node ON (placement.groupid = node.groupid AND node.noderole = 'primary');
+ALTER VIEW citus.pg_dist_shard_placement SET SCHEMA pg_catalog;
+GRANT SELECT ON pg_catalog.pg_dist_shard_placement TO public;
+
+CREATE VIEW citus.citus_shards AS
+SELECT pg_dist_shard.logicalrelid AS table_name,
+       pg_dist_shard.shardid,
+       shard_name(pg_dist_shard.logicalrelid, pg_dist_shard.shardid) AS shard_name,
+       CASE WHEN partkey IS NOT NULL THEN 'distributed'
+            WHEN repmodel = 't' THEN 'reference'
+            WHEN colocationid = 0 THEN 'local'
+            ELSE 'distributed' END AS citus_table_type,
+       colocationid AS colocation_id,
+       pg_dist_node.nodename,
+       pg_dist_node.nodeport,
+       size AS shard_size
+  FROM pg_catalog.pg_dist_shard
+  JOIN pg_catalog.pg_dist_placement ON pg_dist_shard.shardid = pg_dist_placement.shardid
+  JOIN pg_catalog.pg_dist_node ON pg_dist_placement.groupid = pg_dist_node.groupid
+  JOIN pg_catalog.pg_dist_partition ON pg_dist_partition.logicalrelid = pg_dist_shard.logicalrelid
+  LEFT JOIN (SELECT shard_id, max(size) AS size FROM citus_shard_sizes() GROUP BY shard_id) AS shard_sizes
+    ON pg_dist_shard.shardid = shard_sizes.shard_id
+ WHERE pg_dist_placement.shardstate = 1
+ ORDER BY pg_dist_shard.logicalrelid::text, shardid;
+ALTER VIEW citus.citus_shards SET SCHEMA pg_catalog;
+GRANT SELECT ON pg_catalog.citus_shards TO public;
+
+DO $do$
+DECLARE
+    v_query text := $q$
+    CREATE VIEW %I.citus_tables AS
+    SELECT logicalrelid AS table_name,
+           CASE WHEN partkey IS NOT NULL THEN 'distributed'
+                WHEN repmodel = 't' THEN 'reference'
+                WHEN colocationid = 0 THEN 'local'
+                ELSE 'distributed' END AS citus_table_type,
+           coalesce(column_to_column_name(logicalrelid, partkey), '<none>') AS distribution_column,
+           colocationid AS colocation_id,
+           pg_size_pretty(table_sizes.table_size) AS table_size,
+           (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = p.logicalrelid) AS shard_count,
+           pg_get_userbyid(relowner) AS table_owner,
+           amname AS access_method
+      FROM pg_catalog.pg_dist_partition p
+      JOIN pg_catalog.pg_class c ON (p.logicalrelid = c.oid)
+      LEFT JOIN pg_catalog.pg_am a ON (a.oid = c.relam)
+      JOIN (SELECT ds.logicalrelid AS table_id, sum(css.size) AS table_size
+              FROM citus_shard_sizes() css, pg_catalog.pg_dist_shard ds
+             WHERE css.shard_id = ds.shardid
+             GROUP BY ds.logicalrelid) table_sizes ON (table_sizes.table_id = p.logicalrelid)
+     ORDER BY logicalrelid::text;
+    $q$;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
+        EXECUTE format(v_query, 'public');
+        GRANT SELECT ON public.citus_tables TO public;
+    ELSE
+        EXECUTE format(v_query, 'citus');
+        ALTER VIEW citus.citus_tables SET SCHEMA pg_catalog;
+        GRANT SELECT ON pg_catalog.citus_tables TO public;
+    END IF;
+END $do$;
+
+---------------------------------------------------------------------------
+-- Node functions
+---------------------------------------------------------------------------
+CREATE FUNCTION pg_catalog.citus_set_coordinator_host(host text,
+                                                      port integer DEFAULT current_setting('port')::int,
+                                                      node_role noderole DEFAULT 'primary',
+                                                      node_cluster name DEFAULT 'default')
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_nodeid integer;
+BEGIN
+    LOCK TABLE pg_catalog.pg_dist_node IN ROW EXCLUSIVE MODE;
+    SELECT nodeid INTO v_nodeid FROM pg_catalog.pg_dist_node WHERE groupid = 0 AND noderole = 'primary';
+    IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n WHERE n.nodename = host AND n.nodeport = port) THEN
+            INSERT INTO pg_catalog.pg_dist_node (groupid, nodename, nodeport, hasmetadata, isactive,
+                                                 noderole, nodecluster, metadatasynced, shouldhaveshards)
+            VALUES (0, host, port, true, true, node_role, node_cluster, true, false);
+        END IF;
+    ELSE
+        UPDATE pg_catalog.pg_dist_node SET nodename = host, nodeport = port WHERE nodeid = v_nodeid;
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_set_coordinator_host(text, integer, noderole, name)
+    IS 'set the host and port of the coordinator';
+REVOKE ALL ON FUNCTION pg_catalog.citus_set_coordinator_host(text, int, noderole, name) FROM PUBLIC;
+
+-- AddNodeMetadata of Citus: inserts the row, returns the node id (existing id when already there)
+CREATE FUNCTION citus_internal.emulator_add_node_metadata(p_nodename text, p_nodeport integer,
+                                                          p_groupid integer, p_noderole noderole,
+                                                          p_nodecluster name, OUT nodeid integer,
+                                                          OUT already_exists boolean)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_coordinator text;
+    v_groupid integer := p_groupid;
+BEGIN
+    SELECT n.nodeid INTO nodeid FROM pg_catalog.pg_dist_node n
+     WHERE n.nodename = p_nodename AND n.nodeport = p_nodeport;
+    IF FOUND THEN
+        already_exists := true;
+        RETURN;
+    END IF;
+    already_exists := false;
+    LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
+
+    IF v_groupid <> 0 AND p_nodename <> 'localhost' THEN
+        SELECT n.nodename INTO v_coordinator FROM pg_catalog.pg_dist_node n
+         WHERE n.groupid = 0 AND n.noderole = 'primary';
+        IF v_coordinator = 'localhost' THEN
+            PERFORM citus_internal.emulator_error(
+                'cannot add a worker node when the coordinator hostname is set to localhost',
+                'Worker nodes need to be able to connect to the coordinator to transfer data.',
+                'Use SELECT citus_set_coordinator_host(''<hostname>'') to configure the coordinator hostname');
+        END IF;
+    END IF;
+
+    IF v_groupid = -1 THEN
+        v_groupid := nextval('pg_catalog.pg_dist_groupid_seq');
+    END IF;
+
+    IF p_noderole = 'primary' AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
+                                           WHERE n.groupid = v_groupid AND n.noderole = 'primary') THEN
+        PERFORM citus_internal.emulator_error(format('group %s already has a primary node', v_groupid));
+    END IF;
+    IF p_noderole = 'primary' AND p_nodecluster <> 'default' THEN
+        PERFORM citus_internal.emulator_error('primaries must be added to the default cluster');
+    END IF;
+
+    nodeid := nextval('pg_catalog.pg_dist_node_nodeid_seq');
+    INSERT INTO pg_catalog.pg_dist_node (nodeid, groupid, nodename, nodeport, hasmetadata, isactive,
+                                         noderole, nodecluster, metadatasynced, shouldhaveshards)
+    VALUES (nodeid, v_groupid, p_nodename, p_nodeport, v_groupid = 0, true, p_noderole, p_nodecluster,
+            v_groupid = 0, v_groupid <> 0);
+END $$;
+
+CREATE FUNCTION pg_catalog.citus_add_node(nodename text, nodeport integer, groupid integer DEFAULT -1,
+                                          noderole noderole DEFAULT 'primary',
+                                          nodecluster name DEFAULT 'default')
+    RETURNS integer LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_result record;
+BEGIN
+    v_result := citus_internal.emulator_add_node_metadata(nodename, nodeport, groupid, noderole, nodecluster);
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    IF v_result.already_exists THEN
+        RETURN v_result.nodeid;
+    END IF;
+    PERFORM citus_internal.emulator_activate(v_result.nodeid);
+    RETURN v_result.nodeid;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_add_node(text, integer, integer, noderole, name)
+    IS 'add node to the cluster';
+REVOKE ALL ON FUNCTION pg_catalog.citus_add_node(text, int, int, noderole, name) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_add_inactive_node(nodename text, nodeport integer,
+                                                   groupid integer DEFAULT -1,
+                                                   noderole noderole DEFAULT 'primary',
+                                                   nodecluster name DEFAULT 'default')
+    RETURNS integer LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_result record;
+BEGIN
+    IF groupid = 0 THEN
+        PERFORM citus_internal.emulator_error('coordinator node cannot be added as inactive node');
+    END IF;
+    v_result := citus_internal.emulator_add_node_metadata(nodename, nodeport, groupid, noderole, nodecluster);
+    IF NOT v_result.already_exists THEN
+        UPDATE pg_catalog.pg_dist_node n SET isactive = false WHERE n.nodeid = v_result.nodeid;
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    RETURN v_result.nodeid;
+END $$;
+REVOKE ALL ON FUNCTION pg_catalog.citus_add_inactive_node(text, int, int, noderole, name) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_add_secondary_node(nodename text, nodeport integer, primaryname text,
+                                                    primaryport integer, nodecluster name DEFAULT 'default')
+    RETURNS integer LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_groupid integer;
+    v_result record;
+BEGIN
+    SELECT n.groupid INTO v_groupid FROM pg_catalog.pg_dist_node n
+     WHERE n.nodename = primaryname AND n.nodeport = primaryport AND n.nodecluster = 'default';
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node at "%s:%s" does not exist', primaryname, primaryport));
+    END IF;
+    v_result := citus_internal.emulator_add_node_metadata(nodename, nodeport, v_groupid, 'secondary', nodecluster);
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    RETURN v_result.nodeid;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_add_secondary_node(text, integer, text, integer, name)
+    IS 'add a secondary node to the cluster';
+REVOKE ALL ON FUNCTION pg_catalog.citus_add_secondary_node(text, int, text, int, name) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_remove_node(nodename text, nodeport integer)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    IF v_node.noderole = 'primary' THEN
+        PERFORM citus_internal.emulator_error_if_node_has_only_placements(v_node);
+        -- reference (replicated) table placements of the group go away with the node
+        DELETE FROM pg_catalog.pg_dist_placement pl
+         WHERE pl.groupid = v_node.groupid
+           AND pl.shardid IN (SELECT s.shardid FROM pg_catalog.pg_dist_shard s
+                                JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid
+                               WHERE p.repmodel = 't' OR p.repmodel = 'c');
+    END IF;
+    DELETE FROM pg_catalog.pg_dist_node n WHERE n.nodeid = v_node.nodeid;
+    PERFORM citus_internal.emulator_sync_node_list();
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_remove_node(text, integer) IS 'remove node from the cluster';
+REVOKE ALL ON FUNCTION pg_catalog.citus_remove_node(text, int) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_disable_node(nodename text, nodeport integer, synchronous bool DEFAULT false)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+    v_first integer;
+BEGIN
+    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    IF v_node.groupid = 0 THEN
+        PERFORM citus_internal.emulator_error('cannot change "isactive" field of the coordinator node');
+    END IF;
+    SELECT n.nodeid INTO v_first FROM pg_catalog.pg_dist_node n
+     WHERE n.isactive AND n.noderole = 'primary' AND n.groupid <> 0
+     ORDER BY n.nodename COLLATE "C", n.nodeport LIMIT 1;
+    IF v_first = v_node.nodeid AND NOT synchronous THEN
+        PERFORM citus_internal.emulator_error(
+            'disabling the first worker node in the metadata is not allowed',
+            'Citus uses the first worker node in the metadata for certain internal operations when '
+            'replicated tables are modified. Synchronous mode ensures that all nodes have the same view '
+            'of the first worker node, which is used for certain locking operations.',
+            format('You can force disabling node, SELECT citus_disable_node(''%s'', %s, synchronous:=true);',
+                   v_node.nodename, nodeport),
+            '55000');
+    END IF;
+    UPDATE pg_catalog.pg_dist_node n SET isactive = false WHERE n.nodeid = v_node.nodeid;
+    IF v_node.noderole = 'primary' THEN
+        PERFORM citus_internal.emulator_error_if_node_has_only_placements(v_node);
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_disable_node(text, integer, bool)
+    IS 'removes node from the cluster temporarily';
+REVOKE ALL ON FUNCTION pg_catalog.citus_disable_node(text, int, bool) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_activate_node(nodename text, nodeport integer)
+    RETURNS integer LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    PERFORM citus_internal.emulator_activate(v_node.nodeid);
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    RETURN v_node.nodeid;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_activate_node(text, integer)
+    IS 'activate a node which is in the cluster';
+REVOKE ALL ON FUNCTION pg_catalog.citus_activate_node(text, integer) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_set_node_property(nodename text, nodeport integer, property text, value boolean)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    IF property = 'shouldhaveshards' THEN
+        UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = value WHERE n.nodeid = v_node.nodeid;
+        PERFORM citus_internal.emulator_sync_node_list();
+    ELSE
+        PERFORM citus_internal.emulator_error(
+            'only the ''shouldhaveshards'' property can be set using this function');
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_set_node_property(text, integer, text, boolean)
+    IS 'set a property of a node in pg_dist_node';
+REVOKE ALL ON FUNCTION pg_catalog.citus_set_node_property(text, integer, text, boolean) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_update_node(node_id int, new_node_name text, new_node_port int,
+                                             force bool DEFAULT false, lock_cooldown int DEFAULT 10000)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+BEGIN
+    LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
+                WHERE n.nodename = new_node_name AND n.nodeport = new_node_port AND n.nodeid <> node_id) THEN
+        PERFORM citus_internal.emulator_error(
+            'there is already another node with the specified hostname and port', NULL, NULL, '23505');
+    END IF;
+    UPDATE pg_catalog.pg_dist_node n SET nodename = new_node_name, nodeport = new_node_port
+     WHERE n.nodeid = node_id;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node %s not found', node_id), NULL, NULL, '42704');
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_update_node(int, text, int, bool, int)
+    IS 'change the location of a node. when force => true it will wait lock_cooldown ms before killing competing locks';
+REVOKE ALL ON FUNCTION pg_catalog.citus_update_node(int, text, int, bool, int) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_get_active_worker_nodes(OUT node_name text, OUT node_port bigint)
+    RETURNS SETOF record LANGUAGE sql STABLE
+    AS $$
+    SELECT nodename, nodeport::bigint FROM pg_catalog.pg_dist_node
+     WHERE isactive AND noderole = 'primary' AND groupid <> 0
+     ORDER BY nodename COLLATE "C", nodeport
+$$;
+COMMENT ON FUNCTION pg_catalog.citus_get_active_worker_nodes() IS 'fetch set of active worker nodes';
+
+---------------------------------------------------------------------------
+-- Table functions
+---------------------------------------------------------------------------
+
+-- CreateDistributedTable / CreateSingleShardTable of Citus, metadata only
+CREATE FUNCTION citus_internal.emulator_distribute(p_relation regclass, p_column text, p_shard_count integer,
+                                                   p_shard_count_strict boolean, p_colocate_with text)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_relname text := (SELECT relname FROM pg_catalog.pg_class WHERE oid = p_relation);
+    v_att pg_catalog.pg_attribute;
+    v_type oid := 0;
+    v_collation oid := 0;
+    v_rf integer := current_setting('citus.shard_replication_factor')::integer;
+    v_repmodel "char";
+    v_colocationid integer;
+    v_source regclass;
+    v_source_part pg_catalog.pg_dist_partition;
+    v_source_type oid;
+    v_nodes pg_catalog.pg_dist_node[];
+    v_count integer;
+    v_increment bigint;
+    v_min bigint;
+    v_max bigint;
+    v_shardid bigint;
+    v_source_shard record;
+    v_single boolean := p_column IS NULL;
+    v_has_rows boolean;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = p_relation) THEN
+        PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
+                                              NULL, NULL, '42P16');
+    END IF;
+    IF (SELECT relpersistence FROM pg_catalog.pg_class WHERE oid = p_relation) = 't' THEN
+        PERFORM citus_internal.emulator_error('cannot distribute a temporary table', NULL, NULL, '0A000');
+    END IF;
+    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = p_relation) NOT IN ('r', 'p') THEN
+        PERFORM citus_internal.emulator_not_supported('distributing a relation that is not a table');
+    END IF;
+
+    IF NOT v_single THEN
+        SELECT * INTO v_att FROM pg_catalog.pg_attribute
+         WHERE attrelid = p_relation AND attname = p_column AND attnum > 0 AND NOT attisdropped;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(
+                format('column "%s" of relation "%s" does not exist', p_column, v_relname), NULL, NULL, '42703');
+        END IF;
+        v_type := v_att.atttypid;
+        v_collation := coalesce((SELECT typcollation FROM pg_catalog.pg_type WHERE oid = v_type), 0);
+        IF v_rf > 1 THEN
+            v_repmodel := 'c';
+        ELSE
+            v_repmodel := 's';
+        END IF;
+    ELSE
+        IF v_rf > 1 THEN
+            PERFORM citus_internal.emulator_error(
+                'could not create single shard table: citus.shard_replication_factor is greater than 1',
+                NULL, 'Consider setting citus.shard_replication_factor to 1 and try again');
+        END IF;
+        v_repmodel := 's';
+        p_shard_count := 1;
+    END IF;
+
+    PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
+    LOCK TABLE pg_catalog.pg_dist_colocation IN EXCLUSIVE MODE;
+
+    -- colocation group
+    IF lower(p_colocate_with) = 'default' THEN
+        IF NOT v_single THEN
+            SELECT c.colocationid INTO v_colocationid FROM pg_catalog.pg_dist_colocation c
+             WHERE c.shardcount = p_shard_count AND c.replicationfactor = v_rf
+               AND c.distributioncolumntype = v_type AND c.distributioncolumncollation = v_collation
+             ORDER BY c.colocationid LIMIT 1;
+        END IF;
+    ELSIF lower(p_colocate_with) <> 'none' THEN
+        v_source := p_colocate_with::regclass;
+        SELECT * INTO v_source_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = v_source;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(format('relation %s is not distributed', v_source));
+        END IF;
+        IF v_source_part.partmethod NOT IN ('h', 'n') OR v_source_part.colocationid = 0 THEN
+            PERFORM citus_internal.emulator_error('cannot distribute relation',
+                'Currently, colocate_with option is not supported with append / range distributed tables '
+                'and local tables added to metadata.', NULL, '0A000');
+        END IF;
+        IF v_source_part.repmodel <> v_repmodel THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot colocate tables %s and %s',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_source), v_relname),
+                format('Replication models don''t match for %s and %s.',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_source), v_relname));
+        END IF;
+        v_source_type := coalesce((SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                                    WHERE a.attrelid = v_source
+                                      AND a.attnum = substring(v_source_part.partkey from ':varattno (-?[0-9]+)')::int), 0);
+        IF v_source_type <> v_type THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot colocate tables %s and %s',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_source), v_relname),
+                format('Distribution column types don''t match for %s and %s.',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_source), v_relname));
+        END IF;
+        v_colocationid := v_source_part.colocationid;
+    END IF;
+
+    IF v_colocationid IS NOT NULL THEN
+        -- shards follow an existing table of the group (CreateColocatedShards)
+        SELECT p.logicalrelid INTO v_source FROM pg_catalog.pg_dist_partition p
+         WHERE p.colocationid = v_colocationid ORDER BY p.logicalrelid LIMIT 1;
+    END IF;
+
+    IF v_source IS NULL THEN
+        v_nodes := ARRAY(SELECT n FROM citus_internal.emulator_placement_nodes() n);
+        v_count := coalesce(array_length(v_nodes, 1), 0);
+        IF v_count = 0 THEN
+            PERFORM citus_internal.emulator_error('no worker nodes are available for placing shards',
+                                                  NULL, 'Add more worker nodes.');
+        END IF;
+        IF v_rf > v_count THEN
+            PERFORM citus_internal.emulator_error(
+                format('replication_factor (%s) exceeds number of worker nodes (%s)', v_rf, v_count),
+                NULL, 'Add more worker nodes or try again with a lower replication factor.', '22023');
+        END IF;
+    END IF;
+
+    IF v_colocationid IS NULL THEN
+        v_colocationid := nextval('pg_catalog.pg_dist_colocationid_seq');
+        INSERT INTO pg_catalog.pg_dist_colocation VALUES (v_colocationid, p_shard_count, v_rf, v_type, v_collation);
+    END IF;
+
+    INSERT INTO pg_catalog.pg_dist_partition VALUES
+        (p_relation, CASE WHEN v_single THEN 'n' ELSE 'h' END,
+         CASE WHEN v_single THEN NULL ELSE citus_internal.emulator_partkey(p_relation, v_att.attnum) END,
+         v_colocationid, v_repmodel, false);
+
+    IF v_source IS NOT NULL THEN
+        FOR v_source_shard IN SELECT * FROM pg_catalog.pg_dist_shard WHERE logicalrelid = v_source ORDER BY shardid
+        LOOP
+            v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+            INSERT INTO pg_catalog.pg_dist_shard VALUES
+                (p_relation, v_shardid, 't', v_source_shard.shardminvalue, v_source_shard.shardmaxvalue);
+            INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+            SELECT v_shardid, 1, 0, pl.groupid FROM pg_catalog.pg_dist_placement pl
+             WHERE pl.shardid = v_source_shard.shardid ORDER BY pl.placementid;
+        END LOOP;
+    ELSIF v_single THEN
+        v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+        INSERT INTO pg_catalog.pg_dist_shard VALUES (p_relation, v_shardid, 't', NULL, NULL);
+        INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+        VALUES (v_shardid, 1, 0, (v_nodes[1 + (v_colocationid % v_count)]).groupid);
+    ELSE
+        v_increment := 4294967296 / p_shard_count;
+        FOR i IN 0 .. p_shard_count - 1 LOOP
+            v_min := -2147483648 + i * v_increment;
+            v_max := v_min + v_increment - 1;
+            IF i = p_shard_count - 1 THEN
+                v_max := 2147483647;
+            END IF;
+            v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+            INSERT INTO pg_catalog.pg_dist_shard VALUES (p_relation, v_shardid, 't', v_min::text, v_max::text);
+            FOR r IN 0 .. v_rf - 1 LOOP
+                INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+                VALUES (v_shardid, 1, 0, (v_nodes[1 + ((i + r) % v_count)]).groupid);
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
+
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', p_relation) INTO v_has_rows;
+    IF v_has_rows THEN
+        PERFORM citus_internal.emulator_notice('Copying data from local table...');
+        PERFORM citus_internal.emulator_notice('copying the data has completed',
+            'The local data in the table is no longer visible, but is still on disk.',
+            format('To remove the local data, run: SELECT truncate_local_data_after_distributing_table(%1$s%2$s%1$s)',
+                   repeat(chr(36), 2), citus_internal.emulator_qualified_name(p_relation)));
+    END IF;
+END $$;
+
+CREATE FUNCTION pg_catalog.create_distributed_table(table_name regclass, distribution_column text,
+                                                    distribution_type citus.distribution_type DEFAULT 'hash',
+                                                    colocate_with text DEFAULT 'default',
+                                                    shard_count int DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_shard_count integer;
+BEGIN
+    IF table_name IS NULL OR colocate_with IS NULL THEN
+        RETURN;
+    END IF;
+    IF distribution_column IS NOT NULL THEN
+        IF distribution_type IS NULL THEN
+            RETURN;
+        END IF;
+        v_shard_count := current_setting('citus.shard_count')::integer;
+        IF shard_count IS NOT NULL THEN
+            IF lower(colocate_with) NOT IN ('default', 'none') THEN
+                PERFORM citus_internal.emulator_error(
+                    'Cannot use colocate_with with a table and shard_count at the same time');
+            END IF;
+            v_shard_count := shard_count;
+        END IF;
+        IF v_shard_count < 1 OR v_shard_count > 64000 THEN
+            PERFORM citus_internal.emulator_error(
+                format('%s is outside the valid range for parameter "shard_count" (1 .. 64000)', v_shard_count));
+        END IF;
+        IF distribution_type <> 'hash' THEN
+            PERFORM citus_internal.emulator_not_supported(
+                format('create_distributed_table with distribution_type %L', distribution_type));
+        END IF;
+        PERFORM citus_internal.emulator_distribute(table_name, distribution_column, v_shard_count,
+                                                   shard_count IS NOT NULL, colocate_with);
+    ELSE
+        IF shard_count IS NOT NULL THEN
+            PERFORM citus_internal.emulator_error(
+                'shard_count can''t be specified when the distribution column is null because in that case '
+                'it''s automatically set to 1');
+        END IF;
+        IF distribution_type IS NOT NULL AND distribution_type <> 'hash' THEN
+            PERFORM citus_internal.emulator_error(
+                'distribution_type can''t be specified when the distribution column is null ');
+        END IF;
+        PERFORM citus_internal.emulator_distribute(table_name, NULL, 1, false, colocate_with);
+    END IF;
+END $$;
+COMMENT ON FUNCTION pg_catalog.create_distributed_table(regclass, text, citus.distribution_type, text, int)
+    IS 'creates a distributed table';
+
+CREATE FUNCTION pg_catalog.create_distributed_table_concurrently(table_name regclass,
+                                                                 distribution_column text,
+                                                                 distribution_type citus.distribution_type DEFAULT 'hash',
+                                                                 colocate_with text DEFAULT 'default',
+                                                                 shard_count int DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF table_name IS NULL OR distribution_type IS NULL OR colocate_with IS NULL THEN
+        RETURN;
+    END IF;
+    IF distribution_column IS NULL THEN
+        PERFORM citus_internal.emulator_error(
+            'cannot use create_distributed_table_concurrently to create a distributed table with a null '
+            'shard key, consider using create_distributed_table()');
+    END IF;
+    IF shard_count IS NOT NULL AND lower(colocate_with) NOT IN ('default', 'none') THEN
+        PERFORM citus_internal.emulator_error(
+            'Cannot use colocate_with with a table and shard_count at the same time');
+    END IF;
+    IF distribution_type <> 'hash' THEN
+        PERFORM citus_internal.emulator_error(
+            'only hash-distributed tables can be distributed without blocking writes', NULL, NULL, '0A000');
+    END IF;
+    IF current_setting('citus.shard_replication_factor')::integer > 1 THEN
+        PERFORM citus_internal.emulator_error(
+            'cannot distribute a table concurrently when citus.shard_replication_factor > 1');
+    END IF;
+    -- Citus runs it in several transactions: refuse a transaction block as Citus does
+    PERFORM citus_internal.emulator_prevent_transaction_block('create_distributed_table_concurrently');
+    PERFORM pg_catalog.create_distributed_table(table_name, distribution_column, distribution_type,
+                                                colocate_with, shard_count);
+END $$;
+COMMENT ON FUNCTION pg_catalog.create_distributed_table_concurrently(regclass, text, citus.distribution_type, text, int)
+    IS 'creates a distributed table and avoids blocking writes';
+
+CREATE FUNCTION pg_catalog.create_reference_table(table_name regclass)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_relname text := (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name);
+    v_colocationid integer;
+    v_shardid bigint;
+    v_has_rows boolean;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
+        PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
+                                              NULL, NULL, '42P16');
+    END IF;
+    IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = table_name) NOT IN ('r', 'p') THEN
+        PERFORM citus_internal.emulator_not_supported('create_reference_table on a relation that is not a table');
+    END IF;
+    PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
+    LOCK TABLE pg_catalog.pg_dist_colocation IN EXCLUSIVE MODE;
+    SELECT colocationid INTO v_colocationid FROM pg_catalog.pg_dist_colocation
+     WHERE shardcount = 1 AND replicationfactor = -1 AND distributioncolumntype = 0
+     ORDER BY colocationid LIMIT 1;
+    IF NOT FOUND THEN
+        v_colocationid := nextval('pg_catalog.pg_dist_colocationid_seq');
+        INSERT INTO pg_catalog.pg_dist_colocation VALUES (v_colocationid, 1, -1, 0, 0);
+    END IF;
+    INSERT INTO pg_catalog.pg_dist_partition VALUES (table_name, 'n', NULL, v_colocationid, 't', false);
+    v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+    INSERT INTO pg_catalog.pg_dist_shard VALUES (table_name, v_shardid, 't', NULL, NULL);
+    INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+    SELECT v_shardid, 1, 0, n.groupid FROM pg_catalog.pg_dist_node n
+     WHERE n.isactive AND n.noderole = 'primary'
+     ORDER BY n.nodename COLLATE "C", n.nodeport;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', table_name) INTO v_has_rows;
+    IF v_has_rows THEN
+        PERFORM citus_internal.emulator_notice('Copying data from local table...');
+        PERFORM citus_internal.emulator_notice('copying the data has completed',
+            'The local data in the table is no longer visible, but is still on disk.',
+            format('To remove the local data, run: SELECT truncate_local_data_after_distributing_table(%1$s%2$s%1$s)',
+                   repeat(chr(36), 2), citus_internal.emulator_qualified_name(table_name)));
+    END IF;
+END $$;
+COMMENT ON FUNCTION pg_catalog.create_reference_table(regclass)
+    IS 'create a distributed reference table';
+
+CREATE FUNCTION citus_internal.emulator_prevent_transaction_block(p_what text)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- statement_timestamp() differs from transaction_timestamp() only inside a transaction block
+    IF statement_timestamp() <> transaction_timestamp() THEN
+        PERFORM citus_internal.emulator_error(format('%s cannot run inside a transaction block', p_what),
+                                              NULL, NULL, '25001');
+    END IF;
+END $$;
+
+-- the notices Citus prints when it rewrites a table (undistribute_table, alter_distributed_table)
+CREATE FUNCTION citus_internal.emulator_conversion_notices(p_relation regclass)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_name text := citus_internal.emulator_qualified_name(p_relation);
+BEGIN
+    PERFORM citus_internal.emulator_notice(format('creating a new table for %s', v_name));
+    PERFORM citus_internal.emulator_notice(format('moving the data of %s', v_name));
+    PERFORM citus_internal.emulator_notice(format('dropping the old %s', v_name));
+    PERFORM citus_internal.emulator_notice(format('renaming the new table to %s', v_name));
+END $$;
+
+CREATE FUNCTION pg_catalog.undistribute_table(table_name regclass, cascade_via_foreign_keys boolean DEFAULT false)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
+        PERFORM citus_internal.emulator_error('cannot undistribute table because the table is not distributed');
+    END IF;
+    IF cascade_via_foreign_keys THEN
+        PERFORM citus_internal.emulator_not_supported('undistribute_table with cascade_via_foreign_keys');
+    END IF;
+    PERFORM citus_internal.emulator_conversion_notices(table_name);
+    PERFORM citus_internal.emulator_delete_table_metadata(table_name);
+END $$;
+COMMENT ON FUNCTION pg_catalog.undistribute_table(regclass, boolean) IS 'undistributes a distributed table';
+
+CREATE FUNCTION pg_catalog.alter_distributed_table(table_name regclass, distribution_column text DEFAULT NULL,
+                                                   shard_count int DEFAULT NULL, colocate_with text DEFAULT NULL,
+                                                   cascade_to_colocated boolean DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_part pg_catalog.pg_dist_partition;
+    v_column text;
+    v_shard_count integer;
+    v_new_column text;
+    v_new_shard_count integer;
+    v_new_colocate text;
+    v_same_column boolean := false;
+    v_same_shard_count boolean := false;
+    v_same_colocate boolean := false;
+    v_target regclass;
+    v_colocated regclass[];
+    v_rel regclass;
+    v_columns text[] := '{}';
+    v_rf text;
+BEGIN
+    IF table_name IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT * INTO v_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name;
+    IF NOT FOUND OR v_part.partmethod <> 'h' THEN
+        PERFORM citus_internal.emulator_error('cannot alter table because the table is not distributed');
+    END IF;
+    v_column := column_to_column_name(table_name, v_part.partkey);
+    v_shard_count := (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = table_name);
+    v_colocated := ARRAY(SELECT logicalrelid FROM pg_catalog.pg_dist_partition
+                          WHERE colocationid = v_part.colocationid ORDER BY logicalrelid);
+
+    IF distribution_column IS NULL AND shard_count IS NULL AND colocate_with IS NULL
+       AND cascade_to_colocated IS DISTINCT FROM true THEN
+        PERFORM citus_internal.emulator_error('you have to specify at least one of the distribution_column, '
+                                              'shard_count or colocate_with parameters');
+    END IF;
+    IF distribution_column IS NOT NULL AND distribution_column = v_column THEN
+        v_same_column := true;
+    END IF;
+    IF shard_count IS NOT NULL AND shard_count = v_shard_count THEN
+        v_same_shard_count := true;
+    END IF;
+    IF colocate_with IS NOT NULL AND lower(colocate_with) NOT IN ('default', 'none') THEN
+        v_target := colocate_with::regclass;
+        v_same_colocate := v_target = ANY (v_colocated);
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = v_target AND partmethod = 'h') THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot colocate with %s because it is not a distributed table', colocate_with));
+        END IF;
+    END IF;
+    IF shard_count = 0 THEN
+        PERFORM citus_internal.emulator_error('shard_count cannot be 0', NULL,
+            'if you no longer want this to be a distributed table you can try undistribute_table() function');
+    END IF;
+    IF cascade_to_colocated AND distribution_column IS NOT NULL THEN
+        PERFORM citus_internal.emulator_error('distribution_column cannot be cascaded to colocated tables');
+    END IF;
+    IF cascade_to_colocated AND shard_count IS NULL AND colocate_with IS NULL THEN
+        PERFORM citus_internal.emulator_error('shard_count or colocate_with is necessary for cascading to colocated tables');
+    END IF;
+    IF (distribution_column IS NULL OR v_same_column) AND (shard_count IS NULL OR v_same_shard_count)
+       AND (colocate_with IS NULL OR v_same_colocate) THEN
+        PERFORM citus_internal.emulator_error('this call doesn''t change any properties of the table', NULL,
+                                              'check citus_tables view to see current properties of the table');
+    END IF;
+    IF cascade_to_colocated AND lower(colocate_with) = 'none' THEN
+        PERFORM citus_internal.emulator_error('colocate_with := ''none'' cannot be cascaded to colocated tables');
+    END IF;
+    IF array_length(v_colocated, 1) > 1 AND shard_count IS NOT NULL AND NOT v_same_shard_count
+       AND cascade_to_colocated IS NULL THEN
+        PERFORM citus_internal.emulator_error('cascade_to_colocated parameter is necessary',
+            'this table is colocated with some other tables',
+            'cascade_to_colocated := false will break the current colocation, cascade_to_colocated := true '
+            'will change the shard count of colocated tables too.');
+    END IF;
+
+    v_new_column := coalesce(distribution_column, v_column);
+    v_new_shard_count := coalesce(shard_count, v_shard_count);
+    v_new_colocate := coalesce(colocate_with, 'default');
+    IF v_target IS NOT NULL THEN
+        IF shard_count IS NOT NULL AND shard_count <> (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = v_target) THEN
+            PERFORM citus_internal.emulator_error(
+                'shard_count cannot be different than the shard count of the table in colocate_with', NULL,
+                'if no shard_count is specified shard count will be same with colocate_with table''s');
+        END IF;
+        v_new_shard_count := NULL;
+    END IF;
+
+    -- keep the replication factor the table was created with
+    v_rf := current_setting('citus.shard_replication_factor');
+    PERFORM set_config('citus.shard_replication_factor',
+                       (SELECT replicationfactor::text FROM pg_catalog.pg_dist_colocation
+                         WHERE colocationid = v_part.colocationid), true);
+    IF cascade_to_colocated THEN
+        -- every table of the group gets the new shard count (or group) and stays colocated
+        FOREACH v_rel IN ARRAY v_colocated LOOP
+            v_columns := v_columns || column_to_column_name(v_rel,
+                (SELECT partkey FROM pg_catalog.pg_dist_partition WHERE logicalrelid = v_rel));
+            PERFORM citus_internal.emulator_conversion_notices(v_rel);
+            PERFORM citus_internal.emulator_delete_table_metadata(v_rel);
+        END LOOP;
+        FOR i IN 1 .. array_length(v_colocated, 1) LOOP
+            IF i = 1 AND v_target IS NULL THEN
+                PERFORM citus_internal.emulator_distribute(v_colocated[1], v_columns[1], v_new_shard_count,
+                                                           true, 'none');
+            ELSE
+                PERFORM citus_internal.emulator_distribute(v_colocated[i], v_columns[i], 0, false,
+                                                           coalesce(v_target, v_colocated[1])::text);
+            END IF;
+        END LOOP;
+    ELSE
+        PERFORM citus_internal.emulator_conversion_notices(table_name);
+        PERFORM citus_internal.emulator_delete_table_metadata(table_name);
+        IF v_target IS NOT NULL THEN
+            PERFORM citus_internal.emulator_distribute(table_name, v_new_column, 0, false, v_target::text);
+        ELSE
+            PERFORM citus_internal.emulator_distribute(table_name, v_new_column, v_new_shard_count,
+                                                       shard_count IS NOT NULL, v_new_colocate);
+        END IF;
+    END IF;
+    PERFORM set_config('citus.shard_replication_factor', v_rf, true);
+END $$;
+COMMENT ON FUNCTION pg_catalog.alter_distributed_table(regclass, text, int, text, boolean)
+    IS 'alters a distributed table';
+
+CREATE FUNCTION pg_catalog.update_distributed_table_colocation(table_name regclass, colocate_with text)
+    RETURNS void LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_part pg_catalog.pg_dist_partition;
+    v_target_part pg_catalog.pg_dist_partition;
+    v_target regclass;
+    v_colocation pg_catalog.pg_dist_colocation;
+    v_new integer;
+    v_name text := (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name);
+    v_target_name text;
+BEGIN
+    SELECT * INTO v_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name;
+    IF NOT FOUND OR v_part.partkey IS NULL THEN
+        PERFORM citus_internal.emulator_error(format('relation %s should be a hash or single shard distributed table',
+                                                     v_name));
+    END IF;
+    IF lower(colocate_with) = 'none' THEN
+        SELECT * INTO v_colocation FROM pg_catalog.pg_dist_colocation WHERE colocationid = v_part.colocationid;
+        v_new := nextval('pg_catalog.pg_dist_colocationid_seq');
+        INSERT INTO pg_catalog.pg_dist_colocation VALUES (v_new, v_colocation.shardcount,
+            v_colocation.replicationfactor, v_colocation.distributioncolumntype,
+            v_colocation.distributioncolumncollation);
+        UPDATE pg_catalog.pg_dist_partition SET colocationid = v_new WHERE logicalrelid = table_name;
+        PERFORM citus_internal.emulator_drop_empty_colocation_groups();
+        RETURN;
+    END IF;
+    v_target := colocate_with::regclass;
+    v_target_name := (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_target);
+    SELECT * INTO v_target_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = v_target;
+    IF NOT FOUND OR v_target_part.partkey IS NULL THEN
+        PERFORM citus_internal.emulator_error(format('relation %s should be a hash or single shard distributed table',
+                                                     v_target_name));
+    END IF;
+    IF (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = v_target)
+       <> (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = table_name) THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Shard counts don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
+    IF EXISTS (
+        SELECT 1
+          FROM (SELECT row_number() OVER (ORDER BY shardid) AS i, * FROM pg_catalog.pg_dist_shard WHERE logicalrelid = v_target) l
+          JOIN (SELECT row_number() OVER (ORDER BY shardid) AS i, * FROM pg_catalog.pg_dist_shard WHERE logicalrelid = table_name) r
+            ON l.i = r.i
+         WHERE l.shardminvalue IS DISTINCT FROM r.shardminvalue OR l.shardmaxvalue IS DISTINCT FROM r.shardmaxvalue) THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Shard intervals don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
+    IF v_target_part.repmodel <> v_part.repmodel THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Replication models don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
+    IF (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = v_target
+           AND attnum = substring(v_target_part.partkey from ':varattno (-?[0-9]+)')::int)
+       <> (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = table_name
+           AND attnum = substring(v_part.partkey from ':varattno (-?[0-9]+)')::int) THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Distribution column types don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
+    UPDATE pg_catalog.pg_dist_partition SET colocationid = v_target_part.colocationid WHERE logicalrelid = table_name;
+    PERFORM citus_internal.emulator_drop_empty_colocation_groups();
+END $$;
+COMMENT ON FUNCTION pg_catalog.update_distributed_table_colocation(regclass, text)
+    IS 'updates colocation of a table';
+
+---------------------------------------------------------------------------
+-- Rebalancer (metadata only: placements change group, no data moves)
+---------------------------------------------------------------------------
+
+-- the moves the rebalancer would make, one row per shard group (anchor shard)
+CREATE FUNCTION citus_internal.emulator_rebalance_moves(p_relation regclass, p_threshold float4,
+                                                        p_max_shard_moves integer, p_excluded bigint[],
+                                                        p_drain_only boolean, p_strategy name)
+    RETURNS TABLE (colocationid integer, shard_index bigint, source_groupid integer, target_groupid integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_strategy pg_catalog.pg_dist_rebalance_strategy;
+    v_threshold float8;
+    v_group record;
+    v_anchor regclass;
+    v_counts jsonb;
+    v_src integer;
+    v_tgt integer;
+    v_src_count integer;
+    v_tgt_count integer;
+    v_avg float8;
+    v_total integer;
+    v_eligible integer[];
+    v_moves integer := 0;
+    v_shard record;
+    v_done boolean;
+BEGIN
+    IF p_strategy IS NULL THEN
+        SELECT * INTO v_strategy FROM pg_catalog.pg_dist_rebalance_strategy WHERE default_strategy;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(
+                'no rebalance_strategy was provided, but there is also no default strategy set');
+        END IF;
+    ELSE
+        SELECT * INTO v_strategy FROM pg_catalog.pg_dist_rebalance_strategy WHERE name = p_strategy;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(format('could not find rebalance strategy with name %s', p_strategy));
+        END IF;
+    END IF;
+    v_threshold := coalesce(p_threshold, v_strategy.default_threshold);
+    IF v_threshold < v_strategy.minimum_threshold THEN
+        PERFORM citus_internal.emulator_raise('WARNING', '01000',
+            'the given threshold is lower than the minimum threshold allowed by the rebalance strategy, '
+            'using the minimum allowed threshold instead');
+        v_threshold := v_strategy.minimum_threshold;
+    END IF;
+
+    CREATE TEMP TABLE IF NOT EXISTS pg_temp.emulator_shard_groups (
+        colocationid integer, shard_index bigint, anchor_shardid bigint, groupid integer, moved boolean)
+        ON COMMIT DROP;
+    TRUNCATE pg_temp.emulator_shard_groups;
+
+    v_eligible := ARRAY(SELECT n.groupid FROM citus_internal.emulator_placement_nodes() n);
+
+    FOR v_group IN
+        SELECT DISTINCT p.colocationid FROM pg_catalog.pg_dist_partition p
+         WHERE p.partmethod = 'h'
+           AND (p_relation IS NULL OR p.colocationid = (SELECT p2.colocationid FROM pg_catalog.pg_dist_partition p2
+                                                         WHERE p2.logicalrelid = p_relation))
+         ORDER BY 1
+    LOOP
+        SELECT p.logicalrelid INTO v_anchor FROM pg_catalog.pg_dist_partition p
+         WHERE p.colocationid = v_group.colocationid ORDER BY p.logicalrelid LIMIT 1;
+        INSERT INTO pg_temp.emulator_shard_groups
+        SELECT v_group.colocationid, s.i, s.shardid, pl.groupid, false
+          FROM (SELECT row_number() OVER (ORDER BY shardid) AS i, shardid FROM pg_catalog.pg_dist_shard
+                 WHERE logicalrelid = v_anchor) s
+          JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid
+         WHERE NOT s.shardid = ANY (p_excluded);
+
+        -- drain: placements on nodes that should not have shards go to the least loaded allowed node
+        FOR v_shard IN
+            SELECT g.* FROM pg_temp.emulator_shard_groups g
+             WHERE g.colocationid = v_group.colocationid AND NOT g.groupid = ANY (v_eligible)
+               AND g.groupid IN (SELECT n.groupid FROM pg_catalog.pg_dist_node n WHERE n.noderole = 'primary')
+             ORDER BY g.shard_index
+        LOOP
+            EXIT WHEN v_moves >= p_max_shard_moves;
+            SELECT e.g INTO v_tgt FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.emulator_shard_groups x
+                                WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
+                                  AND x.groupid = e.g)
+             ORDER BY (SELECT count(*) FROM pg_temp.emulator_shard_groups x
+                        WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g), e.o
+             LIMIT 1;
+            IF v_tgt IS NULL THEN
+                CONTINUE;
+            END IF;
+            UPDATE pg_temp.emulator_shard_groups x SET groupid = v_tgt, moved = true
+             WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
+               AND x.groupid = v_shard.groupid;
+            colocationid := v_group.colocationid;
+            shard_index := v_shard.shard_index;
+            source_groupid := v_shard.groupid;
+            target_groupid := v_tgt;
+            v_moves := v_moves + 1;
+            RETURN NEXT;
+        END LOOP;
+
+        CONTINUE WHEN p_drain_only OR coalesce(array_length(v_eligible, 1), 0) < 2;
+
+        -- balance the number of shard groups per node
+        LOOP
+            EXIT WHEN v_moves >= p_max_shard_moves;
+            SELECT count(*) INTO v_total FROM pg_temp.emulator_shard_groups x
+             WHERE x.colocationid = v_group.colocationid;
+            v_avg := v_total::float8 / array_length(v_eligible, 1);
+            SELECT e.g, (SELECT count(*) FROM pg_temp.emulator_shard_groups x
+                          WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g)
+              INTO v_src, v_src_count
+              FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
+             ORDER BY 2 DESC, e.o LIMIT 1;
+            SELECT e.g, (SELECT count(*) FROM pg_temp.emulator_shard_groups x
+                          WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g)
+              INTO v_tgt, v_tgt_count
+              FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
+             ORDER BY 2, e.o LIMIT 1;
+            EXIT WHEN v_src_count - v_tgt_count <= 1;
+            EXIT WHEN v_src_count <= ceil(v_avg * (1 + v_threshold)) AND v_tgt_count >= floor(v_avg * (1 - v_threshold))
+                      AND v_threshold > 0;
+            SELECT g.* INTO v_shard FROM pg_temp.emulator_shard_groups g
+             WHERE g.colocationid = v_group.colocationid AND g.groupid = v_src
+               AND NOT EXISTS (SELECT 1 FROM pg_temp.emulator_shard_groups x
+                                WHERE x.colocationid = v_group.colocationid AND x.shard_index = g.shard_index
+                                  AND x.groupid = v_tgt)
+             ORDER BY g.moved, g.shard_index DESC LIMIT 1;
+            EXIT WHEN NOT FOUND;
+            UPDATE pg_temp.emulator_shard_groups x SET groupid = v_tgt, moved = true
+             WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
+               AND x.groupid = v_src;
+            colocationid := v_group.colocationid;
+            shard_index := v_shard.shard_index;
+            source_groupid := v_src;
+            target_groupid := v_tgt;
+            v_moves := v_moves + 1;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- the plan rows: every shard of every table of the moved shard group
+CREATE FUNCTION citus_internal.emulator_rebalance_plan(p_relation regclass, p_threshold float4,
+                                                       p_max_shard_moves integer, p_excluded bigint[],
+                                                       p_drain_only boolean, p_strategy name)
+    RETURNS TABLE (table_name regclass, shardid bigint, shard_size bigint, sourcename text, sourceport int,
+                   targetname text, targetport int, source_groupid integer, target_groupid integer, move_no bigint)
+    LANGUAGE sql
+    AS $$
+    WITH moves AS (
+        SELECT row_number() OVER () AS move_no, m.*
+          FROM citus_internal.emulator_rebalance_moves(p_relation, p_threshold, p_max_shard_moves,
+                                                        coalesce(p_excluded, '{}'), p_drain_only, p_strategy) m
+    ), shards AS (
+        SELECT p.colocationid, s.logicalrelid, s.shardid,
+               row_number() OVER (PARTITION BY s.logicalrelid ORDER BY s.shardid) AS i
+          FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid
+    )
+    SELECT sh.logicalrelid, sh.shardid, 0::bigint, src.nodename, src.nodeport, tgt.nodename, tgt.nodeport,
+           m.source_groupid, m.target_groupid, m.move_no
+      FROM moves m
+      JOIN shards sh ON sh.colocationid = m.colocationid AND sh.i = m.shard_index
+      JOIN pg_catalog.pg_dist_node src ON src.groupid = m.source_groupid AND src.noderole = 'primary'
+      JOIN pg_catalog.pg_dist_node tgt ON tgt.groupid = m.target_groupid AND tgt.noderole = 'primary'
+     ORDER BY m.move_no, sh.logicalrelid, sh.shardid
+$$;
+
+CREATE FUNCTION pg_catalog.get_rebalance_table_shards_plan(relation regclass DEFAULT NULL,
+                                                           threshold float4 DEFAULT NULL,
+                                                           max_shard_moves int DEFAULT 1000000,
+                                                           excluded_shard_list bigint[] DEFAULT '{}',
+                                                           drain_only boolean DEFAULT false,
+                                                           rebalance_strategy name DEFAULT NULL,
+                                                           improvement_threshold float4 DEFAULT NULL)
+    RETURNS TABLE (table_name regclass, shardid bigint, shard_size bigint, sourcename text, sourceport int,
+                   targetname text, targetport int)
+    LANGUAGE sql VOLATILE
+    AS $$
+    SELECT p.table_name, p.shardid, p.shard_size, p.sourcename, p.sourceport, p.targetname, p.targetport
+      FROM citus_internal.emulator_rebalance_plan(relation, threshold, max_shard_moves, excluded_shard_list,
+                                                  drain_only, rebalance_strategy) p
+$$;
+COMMENT ON FUNCTION pg_catalog.get_rebalance_table_shards_plan(regclass, float4, int, bigint[], boolean, name, float4)
+    IS 'returns the list of shard placement moves to be done on a rebalance operation';
+
+-- errors like Citus when shard_transfer_mode 'auto' meets a table without replica identity
+CREATE FUNCTION citus_internal.emulator_check_transfer_mode(p_mode citus.shard_transfer_mode, p_tables regclass[])
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_rel regclass;
+BEGIN
+    IF p_mode <> 'auto' THEN
+        RETURN;
+    END IF;
+    FOREACH v_rel IN ARRAY coalesce(p_tables, '{}') LOOP
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_class c
+             WHERE c.oid = v_rel
+               AND (c.relreplident = 'f'
+                    OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                          WHERE i.indrelid = c.oid AND i.indisprimary))
+                    OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident)))) THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot use logical replication to transfer shards of the relation %s since it doesn''t '
+                       'have a REPLICA IDENTITY or PRIMARY KEY', (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_rel)),
+                'UPDATE and DELETE commands on the shard will error out during logical replication unless '
+                'there is a REPLICA IDENTITY or PRIMARY KEY.',
+                'If you wish to continue without a replica identity set the shard_transfer_mode to '
+                '''force_logical'' or ''block_writes''.', '0A000');
+        END IF;
+    END LOOP;
+END $$;
+
+-- applies a plan to the metadata; returns the number of shard group moves
+CREATE FUNCTION citus_internal.emulator_apply_rebalance(p_relation regclass, p_threshold float4,
+                                                        p_max_shard_moves integer, p_excluded bigint[],
+                                                        p_drain_only boolean, p_strategy name,
+                                                        p_mode citus.shard_transfer_mode, p_notice boolean)
+    RETURNS integer LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_moves integer;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS pg_temp.emulator_plan ON COMMIT DROP AS
+        SELECT * FROM citus_internal.emulator_rebalance_plan(NULL, NULL, 0, '{}', false, NULL) WITH NO DATA;
+    TRUNCATE pg_temp.emulator_plan;
+    INSERT INTO pg_temp.emulator_plan
+        SELECT * FROM citus_internal.emulator_rebalance_plan(p_relation, p_threshold, p_max_shard_moves,
+                                                            p_excluded, p_drain_only, p_strategy);
+    SELECT count(DISTINCT move_no) INTO v_moves FROM pg_temp.emulator_plan;
+    IF v_moves = 0 THEN
+        RETURN 0;
+    END IF;
+    PERFORM citus_internal.emulator_check_transfer_mode(p_mode,
+        ARRAY(SELECT DISTINCT table_name FROM pg_temp.emulator_plan));
+    IF p_notice THEN
+        PERFORM citus_internal.emulator_notice(format('Moving shard %s from %s:%s to %s:%s ...',
+                                                      shardid, sourcename, sourceport, targetname, targetport))
+           FROM (SELECT DISTINCT ON (move_no) * FROM pg_temp.emulator_plan ORDER BY move_no, shardid) m
+          ORDER BY move_no;
+    END IF;
+    UPDATE pg_catalog.pg_dist_placement pl SET groupid = p.target_groupid
+      FROM pg_temp.emulator_plan p
+     WHERE pl.shardid = p.shardid AND pl.groupid = p.source_groupid;
+    RETURN v_moves;
+END $$;
+
+CREATE FUNCTION pg_catalog.rebalance_table_shards(relation regclass DEFAULT NULL,
+                                                  threshold float4 DEFAULT NULL,
+                                                  max_shard_moves int DEFAULT 1000000,
+                                                  excluded_shard_list bigint[] DEFAULT '{}',
+                                                  shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto',
+                                                  drain_only boolean DEFAULT false,
+                                                  rebalance_strategy name DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql VOLATILE
+    AS $$
+BEGIN
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
+    PERFORM citus_internal.emulator_apply_rebalance(relation, threshold, max_shard_moves, excluded_shard_list,
+                                                    drain_only, rebalance_strategy, shard_transfer_mode, true);
+END $$;
+COMMENT ON FUNCTION pg_catalog.rebalance_table_shards(regclass, float4, int, bigint[], citus.shard_transfer_mode, boolean, name)
+    IS 'rebalance the shards of the given table across the worker nodes (including colocated shards of other tables)';
+
+CREATE FUNCTION pg_catalog.citus_rebalance_start(rebalance_strategy name DEFAULT NULL,
+                                                 drain_only boolean DEFAULT false,
+                                                 shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto',
+                                                 parallel_transfer_reference_tables boolean DEFAULT false,
+                                                 parallel_transfer_colocated_shards boolean DEFAULT false)
+    RETURNS bigint LANGUAGE plpgsql VOLATILE
+    AS $$
+DECLARE
+    v_job bigint;
+    v_moves integer;
+BEGIN
+    SELECT job_id INTO v_job FROM pg_catalog.pg_dist_background_job
+     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')
+     ORDER BY job_id DESC LIMIT 1;
+    IF FOUND THEN
+        PERFORM citus_internal.emulator_error(format('A rebalance is already running as job %s', v_job),
+            'A rebalance was already scheduled as background job',
+            'To monitor progress, run: SELECT * FROM citus_rebalance_status();', '55000');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE partmethod = 'h') THEN
+        PERFORM citus_internal.emulator_notice('No tables to rebalance');
+        RETURN NULL;
+    END IF;
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
+    v_moves := citus_internal.emulator_apply_rebalance(NULL, NULL, 1000000, '{}', drain_only,
+                                                       rebalance_strategy, shard_transfer_mode, false);
+    IF v_moves = 0 THEN
+        PERFORM citus_internal.emulator_notice('No moves available for rebalancing');
+        RETURN NULL;
+    END IF;
+    -- the emulator moves metadata at once: the job is recorded as finished
+    INSERT INTO pg_catalog.pg_dist_background_job (state, job_type, description, started_at, finished_at)
+    VALUES ('finished', 'rebalance', 'Rebalance all colocation groups', now(), now())
+    RETURNING job_id INTO v_job;
+    PERFORM citus_internal.emulator_notice(format('Scheduled %s moves as job %s', v_moves, v_job),
+        'Rebalance scheduled as background job',
+        'To monitor progress, run: SELECT * FROM citus_rebalance_status();');
+    RETURN v_job;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_rebalance_start(name, boolean, citus.shard_transfer_mode, boolean, boolean)
+    IS 'rebalance the shards in the cluster in the background';
+GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_start(name, boolean, citus.shard_transfer_mode, boolean, boolean) TO PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_rebalance_status(raw boolean DEFAULT false)
+    RETURNS TABLE (job_id bigint, state pg_catalog.citus_job_status, job_type name, description text,
+                   started_at timestamptz, finished_at timestamptz, details jsonb)
+    LANGUAGE sql STRICT
+    AS $$
+    SELECT j.job_id, j.state, j.job_type, j.description, j.started_at, j.finished_at,
+           jsonb_build_object('tasks', '[]'::jsonb,
+                              'task_state_counts', jsonb_build_object('done', 1))
+      FROM pg_catalog.pg_dist_background_job j
+     WHERE j.job_type = 'rebalance'
+     ORDER BY j.job_id DESC LIMIT 1
+$$;
+
+CREATE FUNCTION pg_catalog.citus_rebalance_wait()
+    RETURNS void LANGUAGE plpgsql VOLATILE
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job WHERE job_type = 'rebalance') THEN
+        PERFORM citus_internal.emulator_raise('WARNING', '01000', 'no ongoing rebalance that can be waited on');
+    END IF;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_rebalance_wait() IS 'wait on a running rebalance in the background';
+GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_wait() TO PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_rebalance_stop()
+    RETURNS void LANGUAGE plpgsql VOLATILE
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job
+                    WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'failing')) THEN
+        PERFORM citus_internal.emulator_error('no ongoing rebalance that can be stopped');
+    END IF;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_rebalance_stop() IS 'stop a rebalance that is running in the background';
+GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_stop() TO PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_drain_node(nodename text, nodeport integer,
+                                            shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto',
+                                            rebalance_strategy name DEFAULT NULL)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    IF nodename IS NULL OR nodeport IS NULL THEN
+        PERFORM citus_internal.emulator_error('nodename and nodeport cannot be NULL');
+    END IF;
+    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = false WHERE n.nodeid = v_node.nodeid;
+    PERFORM citus_internal.emulator_apply_rebalance(NULL, NULL, 1000000, '{}', true, rebalance_strategy,
+                                                    shard_transfer_mode, true);
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_drain_node(text, int, citus.shard_transfer_mode, name)
+    IS 'mark a node to be drained of data and actually drain it as well';
+REVOKE ALL ON FUNCTION pg_catalog.citus_drain_node(text, int, citus.shard_transfer_mode, name) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Old master_* names
+---------------------------------------------------------------------------
+CREATE FUNCTION pg_catalog.master_add_node(nodename text, nodeport integer, groupid integer DEFAULT -1,
+                                           noderole noderole DEFAULT 'primary', nodecluster name DEFAULT 'default')
+    RETURNS integer LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_add_node(nodename, nodeport, groupid, noderole, nodecluster) $$;
+CREATE FUNCTION pg_catalog.master_add_secondary_node(nodename text, nodeport integer, primaryname text,
+                                                     primaryport integer, nodecluster name DEFAULT 'default')
+    RETURNS integer LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_add_secondary_node(nodename, nodeport, primaryname, primaryport, nodecluster) $$;
+CREATE FUNCTION pg_catalog.master_remove_node(nodename text, nodeport integer)
+    RETURNS void LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_remove_node(nodename, nodeport) $$;
+CREATE FUNCTION pg_catalog.master_disable_node(nodename text, nodeport integer)
+    RETURNS void LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_disable_node(nodename, nodeport, true) $$;
+CREATE FUNCTION pg_catalog.master_activate_node(nodename text, nodeport integer)
+    RETURNS integer LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_activate_node(nodename, nodeport) $$;
+CREATE FUNCTION pg_catalog.master_set_node_property(nodename text, nodeport integer, property text, value boolean)
+    RETURNS void LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_set_node_property(nodename, nodeport, property, value) $$;
+CREATE FUNCTION pg_catalog.master_update_node(node_id int, new_node_name text, new_node_port int,
+                                              force bool DEFAULT false, lock_cooldown int DEFAULT 10000)
+    RETURNS void LANGUAGE sql STRICT
+    AS $$ SELECT pg_catalog.citus_update_node(node_id, new_node_name, new_node_port, force, lock_cooldown) $$;
+CREATE FUNCTION pg_catalog.master_get_active_worker_nodes(OUT node_name text, OUT node_port bigint)
+    RETURNS SETOF record LANGUAGE sql STABLE
+    AS $$ SELECT * FROM pg_catalog.citus_get_active_worker_nodes() $$;
+REVOKE ALL ON FUNCTION pg_catalog.master_add_node(text, int, int, noderole, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_add_secondary_node(text, int, text, int, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_remove_node(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_disable_node(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_activate_node(text, int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_set_node_property(text, int, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pg_catalog.master_update_node(int, text, int, bool, int) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- DROP TABLE removes the metadata of Citus tables, as Citus's drop trigger does
+---------------------------------------------------------------------------
+CREATE FUNCTION pg_catalog.citus_drop_trigger()
+    RETURNS event_trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog
+    AS $$
+DECLARE
+    v_obj record;
+BEGIN
+    FOR v_obj IN SELECT * FROM pg_event_trigger_dropped_objects()
+                  WHERE object_type IN ('table', 'foreign table') LOOP
+        DELETE FROM pg_catalog.pg_dist_placement
+         WHERE shardid IN (SELECT shardid FROM pg_catalog.pg_dist_shard WHERE logicalrelid::oid = v_obj.objid);
+        DELETE FROM pg_catalog.pg_dist_shard WHERE logicalrelid::oid = v_obj.objid;
+        DELETE FROM pg_catalog.pg_dist_partition WHERE logicalrelid::oid = v_obj.objid;
+    END LOOP;
+    PERFORM citus_internal.emulator_drop_empty_colocation_groups();
+END $$;
+
+CREATE EVENT TRIGGER citus_cascade_to_partition ON sql_drop EXECUTE FUNCTION pg_catalog.citus_drop_trigger();

@@ -1,0 +1,431 @@
+/*-------------------------------------------------------------------------
+ *
+ * citus.c
+ *	  Citus API emulator: the C part of a PostgreSQL 15 extension named
+ *	  "citus" that answers the Citus 13.2 SQL API for tests.
+ *
+ * This is NOT Citus. It is test infrastructure of the pgcitus.cluster
+ * Ansible collection. It provides:
+ *
+ *	  - the preload checks Citus performs in _PG_init (same messages),
+ *	  - the citus.* settings the collection touches, with Citus's names,
+ *		defaults, ranges and contexts,
+ *	  - citus_internal.emulator_remote_query(): one libpq round trip to
+ *		another node, failing with the messages Citus prints,
+ *	  - citus_internal.emulator_server_id(): a random uuid for
+ *		pg_dist_node_metadata.
+ *
+ * Everything else (catalogs, node and table functions) is PL/pgSQL in
+ * citus--13.2-1.sql. Shards are metadata only: no data ever moves.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "libpq-fe.h"
+#include "miscadmin.h"
+#include "optimizer/planner.h"
+#include "commands/dbcommands.h"
+#include "commands/explain.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* settings with Citus's names, defaults, ranges and contexts */
+static int	ShardCount = 32;
+static int	ShardReplicationFactor = 1;
+static char *NodeConninfo = NULL;
+static int	ReadFromSecondaries = 0;
+static char *LocalHostName = NULL;
+static bool EnableDDLPropagation = true;
+static int	MaxBackgroundTaskExecutors = 1;
+static int	BackgroundTaskQueueInterval = 5000;
+static char *CurrentCluster = NULL;
+static int	MetadataSyncMode = 0;
+static int	NodeConnectionTimeout = 30000;
+static bool CheckAvailableSpaceBeforeMove = true;
+static char *EmulatorHint = NULL;
+
+static const struct config_enum_entry use_secondary_nodes_options[] = {
+	{"never", 0, false},
+	{"always", 1, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry metadata_sync_mode_options[] = {
+	{"transactional", 0, false},
+	{"nontransactional", 1, false},
+	{NULL, 0, false}
+};
+
+/* something non-NULL to install in the hooks Citus installs */
+static planner_hook_type prev_planner_hook = NULL;
+
+static PlannedStmt *
+emulator_planner(Query *parse, const char *query_string, int cursorOptions,
+				 ParamListInfo boundParams)
+{
+	if (prev_planner_hook)
+		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+	{
+		ereport(ERROR, (errmsg("Citus can only be loaded via shared_preload_libraries"),
+						errhint("Add citus to shared_preload_libraries configuration "
+								"variable in postgresql.conf in master and workers. Note "
+								"that citus should be at the beginning of "
+								"shared_preload_libraries.")));
+	}
+
+	/* Citus insists that no other library installed these hooks before it */
+	if (planner_hook != NULL || ProcessUtility_hook != NULL ||
+		ExecutorStart_hook != NULL || ExecutorRun_hook != NULL ||
+		ExplainOneQuery_hook != NULL)
+	{
+		ereport(ERROR, (errmsg("Citus has to be loaded first"),
+						errhint("Place citus at the beginning of "
+								"shared_preload_libraries.")));
+	}
+
+	/*
+	 * Install a pass-through planner hook, as Citus installs its own, so that
+	 * a library listed after citus sees a hook and behaves as it would with
+	 * real Citus.
+	 */
+	prev_planner_hook = planner_hook;
+	planner_hook = emulator_planner;
+
+	DefineCustomIntVariable("citus.shard_count",
+							"Sets the number of shards for a new hash-partitioned table "
+							"created with create_distributed_table().",
+							NULL, &ShardCount, 32, 1, 64000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("citus.shard_replication_factor",
+							"Sets the replication factor for shards.",
+							"Shards are replicated across nodes according to this "
+							"replication factor. Note that shards read this "
+							"configuration value at sharded table creation time, "
+							"and later reuse the initially read value.",
+							&ShardReplicationFactor, 1, 1, 100,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("citus.node_conninfo",
+							   "Sets parameters used for outbound connections.",
+							   NULL, &NodeConninfo, "sslmode=require",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("citus.use_secondary_nodes",
+							 "Sets the policy to use when choosing nodes for SELECT queries.",
+							 NULL, &ReadFromSecondaries, 0, use_secondary_nodes_options,
+							 PGC_SU_BACKEND, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("citus.local_hostname",
+							   "Sets the hostname when connecting back to itself.",
+							   NULL, &LocalHostName, "localhost",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("citus.enable_ddl_propagation",
+							 "Enables propagating DDL statements to worker shards",
+							 NULL, &EnableDDLPropagation, true,
+							 PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("citus.max_background_task_executors",
+							"Sets the maximum number of parallel task executor workers for "
+							"scheduled background tasks",
+							NULL, &MaxBackgroundTaskExecutors, 1, 1, 128,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("citus.background_task_queue_interval",
+							"Time to wait between checks for scheduled background tasks.",
+							NULL, &BackgroundTaskQueueInterval, 5000, -1, 7 * 24 * 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("citus.cluster_name",
+							   "Which cluster this node is a part of",
+							   NULL, &CurrentCluster, "default",
+							   PGC_SU_BACKEND, 0, NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("citus.metadata_sync_mode",
+							 "Sets transaction mode for metadata syncs.",
+							 NULL, &MetadataSyncMode, 0, metadata_sync_mode_options,
+							 PGC_SUSET, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("citus.node_connection_timeout",
+							"Sets the maximum duration to connect to worker nodes.",
+							NULL, &NodeConnectionTimeout, 30000, 10, 60 * 60 * 1000,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("citus.check_available_space_before_move",
+							 "When enabled will check free disk space before a shard move",
+							 NULL, &CheckAvailableSpaceBeforeMove, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	/* not a Citus setting: marks the emulator in SHOW ALL */
+	DefineCustomStringVariable("citus.emulator",
+							   "This server runs the Citus API emulator (metadata only), "
+							   "not Citus.",
+							   NULL, &EmulatorHint, "Citus API emulator (metadata only)",
+							   PGC_INTERNAL, 0, NULL, NULL, NULL);
+}
+
+
+/*
+ * strip_libpq_prefix returns the part of a libpq connection error that Citus
+ * users see: without the 'connection to server at "H" (A), port P failed: '
+ * prefix and without the hint lines that follow the first line.
+ */
+static char *
+strip_libpq_prefix(const char *message)
+{
+	char	   *copy = pstrdup(message ? message : "");
+	char	   *start = copy;
+	char	   *newline;
+
+	if (strncmp(start, "connection to server ", 21) == 0)
+	{
+		char	   *failed = strstr(start, " failed: ");
+
+		if (failed != NULL)
+			start = failed + strlen(" failed: ");
+	}
+	newline = strchr(start, '\n');
+	if (newline != NULL)
+		*newline = '\0';
+	if (start[0] == '\0')
+		start = "connection not open";
+	return start;
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_remote_query);
+
+/*
+ * emulator_remote_query(nodename text, nodeport int, query text,
+ *						 authinfo text DEFAULT NULL, raise_error bool DEFAULT true)
+ *
+ * Connects to nodename:nodeport with citus.node_conninfo, the current database
+ * and the current user (libpq reads the server's .pgpass / PGPASSFILE; authinfo,
+ * from pg_dist_authinfo, is appended when given), runs query and returns the
+ * first column of the first row (NULL when there is none).
+ *
+ * Errors use Citus's texts. When the query fails and raise_error is false,
+ * NULL is returned instead (a failed connection always raises).
+ */
+Datum
+emulator_remote_query(PG_FUNCTION_ARGS)
+{
+	char	   *nodeName;
+	int32		nodePort;
+	char	   *query;
+	char	   *authInfo = NULL;
+	bool		raiseError = true;
+	char	   *userName;
+	char		portString[12];
+	char		timeoutString[12];
+	const char *keywords[64];
+	const char *values[64];
+	int			n = 0;
+	PQconninfoOption *options = NULL;
+	PQconninfoOption *authOptions = NULL;
+	char	   *parseError = NULL;
+	PGconn	   *conn;
+	PGresult   *result;
+	text	   *answer = NULL;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+
+	nodeName = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	nodePort = PG_GETARG_INT32(1);
+	query = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		authInfo = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		raiseError = PG_GETARG_BOOL(4);
+
+	userName = GetUserNameFromId(GetUserId(), false);
+
+	if (NodeConninfo != NULL && NodeConninfo[0] != '\0')
+	{
+		options = PQconninfoParse(NodeConninfo, &parseError);
+		if (options == NULL)
+		{
+			ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+							errmsg("connection to the remote node %s@%s:%d failed with the "
+								   "following error: %s", userName, nodeName, nodePort,
+								   parseError ? strip_libpq_prefix(parseError) : "out of memory")));
+		}
+		for (PQconninfoOption *option = options; option->keyword != NULL; option++)
+		{
+			if (option->val == NULL || option->val[0] == '\0')
+				continue;
+			if (n >= 48)
+				break;
+			keywords[n] = option->keyword;
+			values[n] = option->val;
+			n++;
+		}
+	}
+	if (authInfo != NULL && authInfo[0] != '\0')
+	{
+		authOptions = PQconninfoParse(authInfo, &parseError);
+		if (authOptions != NULL)
+		{
+			for (PQconninfoOption *option = authOptions; option->keyword != NULL; option++)
+			{
+				if (option->val == NULL || option->val[0] == '\0')
+					continue;
+				if (n >= 54)
+					break;
+				keywords[n] = option->keyword;
+				values[n] = option->val;
+				n++;
+			}
+		}
+	}
+
+	snprintf(portString, sizeof(portString), "%d", nodePort);
+	snprintf(timeoutString, sizeof(timeoutString), "%d",
+			 Max(2, NodeConnectionTimeout / 1000));
+
+	keywords[n] = "host";
+	values[n++] = nodeName;
+	keywords[n] = "port";
+	values[n++] = portString;
+	keywords[n] = "dbname";
+	values[n++] = get_database_name(MyDatabaseId);
+	keywords[n] = "user";
+	values[n++] = userName;
+	keywords[n] = "connect_timeout";
+	values[n++] = timeoutString;
+	keywords[n] = "fallback_application_name";
+	values[n++] = "citus_internal gpid=0";
+	keywords[n] = NULL;
+	values[n] = NULL;
+
+	conn = PQconnectdbParams(keywords, values, false);
+	if (options)
+		PQconninfoFree(options);
+	if (authOptions)
+		PQconninfoFree(authOptions);
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		char	   *detail = strip_libpq_prefix(conn ? PQerrorMessage(conn) : NULL);
+
+		if (conn)
+			PQfinish(conn);
+		error_context_stack = NULL;
+		ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+						errmsg("connection to the remote node %s@%s:%d failed with the "
+							   "following error: %s", userName, nodeName, nodePort,
+							   detail)));
+	}
+
+	result = PQexec(conn, query);
+	if (PQresultStatus(result) != PGRES_TUPLES_OK &&
+		PQresultStatus(result) != PGRES_COMMAND_OK)
+	{
+		char	   *primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+		char	   *detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+		char	   *hint = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT);
+		char	   *sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+		int			code = ERRCODE_INTERNAL_ERROR;
+
+		if (!raiseError)
+		{
+			PQclear(result);
+			PQfinish(conn);
+			PG_RETURN_NULL();
+		}
+
+		primary = pstrdup(primary ? primary : pchomp(PQerrorMessage(conn)));
+		detail = detail ? pstrdup(detail) : NULL;
+		hint = hint ? pstrdup(hint) : NULL;
+		if (sqlstate != NULL && strlen(sqlstate) == 5)
+			code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
+								 sqlstate[3], sqlstate[4]);
+		PQclear(result);
+		PQfinish(conn);
+
+		/* what Citus prints when a command of a critical remote transaction fails */
+		error_context_stack = NULL;
+		ereport(WARNING, (errcode(code), errmsg("%s", primary),
+						  detail ? errdetail("%s", detail) : 0,
+						  hint ? errhint("%s", hint) : 0,
+						  errcontext("while executing command on %s:%d",
+									 nodeName, nodePort)));
+		ereport(ERROR, (errmsg("failure on connection marked as essential: %s:%d",
+							   nodeName, nodePort)));
+	}
+
+	if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0 &&
+		PQnfields(result) > 0 && !PQgetisnull(result, 0, 0))
+	{
+		answer = cstring_to_text(PQgetvalue(result, 0, 0));
+	}
+	PQclear(result);
+	PQfinish(conn);
+
+	if (answer == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(answer);
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_raise);
+
+/*
+ * emulator_raise(level text, sqlstate text, message text, detail text,
+ *				  hint text, context text)
+ *
+ * Raises a message the way a C function of Citus does: without the
+ * "PL/pgSQL function ... line N" context lines the SQL part of the emulator
+ * would otherwise add. level is 'ERROR', 'WARNING' or 'NOTICE'.
+ */
+Datum
+emulator_raise(PG_FUNCTION_ARGS)
+{
+	char	   *level = PG_ARGISNULL(0) ? "ERROR" : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *sqlstate = PG_ARGISNULL(1) ? "XX000" : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *message = PG_ARGISNULL(2) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *detail = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *hint = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	char	   *context = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	int			elevel = ERROR;
+	int			code;
+	ErrorContextCallback *saved = error_context_stack;
+
+	if (pg_strcasecmp(level, "WARNING") == 0)
+		elevel = WARNING;
+	else if (pg_strcasecmp(level, "NOTICE") == 0)
+		elevel = NOTICE;
+	else if (pg_strcasecmp(level, "DEBUG") == 0)
+		elevel = DEBUG1;
+	if (strlen(sqlstate) != 5)
+		sqlstate = "XX000";
+	code = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4]);
+
+	error_context_stack = NULL;
+	ereport(elevel, (errcode(code), errmsg("%s", message),
+					 detail ? errdetail("%s", detail) : 0,
+					 hint ? errhint("%s", hint) : 0,
+					 context ? errcontext("%s", context) : 0));
+	error_context_stack = saved;
+	PG_RETURN_VOID();
+}
