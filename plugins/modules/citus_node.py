@@ -31,8 +31,9 @@ options:
       - V(present) registers the node with C(citus_add_node) (or C(citus_add_secondary_node),
         C(citus_set_coordinator_host)) when it is missing, and activates it with C(citus_activate_node) when it is
         registered but inactive (only then, since activation re-syncs all metadata and is expensive).
-      - V(disabled) disables a registered, active node with C(citus_disable_node). It fails for a node that is not
-        registered, for the coordinator, and for a node that holds the only placement of a shard.
+      - V(disabled) disables a registered, active node with C(citus_disable_node), synchronously (the other nodes
+        learn it in the same call; Citus refuses the asynchronous form for the first worker). It fails for a node that
+        is not registered, for the coordinator, and for a node that holds the only placement of a shard.
       - V(absent) removes the node with C(citus_remove_node). A node that holds shard placements of distributed
         tables is refused (nothing changes) unless O(drain=true). Placements of reference tables, which every node
         holds, do not count.
@@ -426,7 +427,8 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
             raise Refusal(f"node {here} holds the only placement of {len(sole)} shard(s) (first: shard {shardid} "
                           f"of {table}): move its shards away first (state: absent with drain: true) or add "
                           f"replicas; nothing was changed")
-        units.append(Unit([Statement("SELECT citus_disable_node(%s, %s)", (name, port), action='disable')],
+        units.append(Unit([Statement("SELECT citus_disable_node(%s, %s, synchronous => true)", (name, port),
+                                     action='disable')],
                           done=f"node {here} was disabled"))
         after['isactive'] = False
     wanted = params.get('should_have_shards')

@@ -86,7 +86,7 @@ PLANS = [
       "SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', true)"],
      {'isactive': True, 'should_have_shards': True}),
     ('disable an active node', p(state='disabled'), {'node': row(), 'sole': []},
-     ["SELECT citus_disable_node('w1', 5432)"], {'isactive': False}),
+     ["SELECT citus_disable_node('w1', 5432, synchronous => true)"], {'isactive': False}),
     ('disabled already', p(state='disabled'), {'node': row(isactive=False)}, [], {}),
     ('absent, not registered', p(state='absent'), {'node': None}, [], None),
     ('absent, no placements', p(state='absent'), {'node': row(), 'placements': 0},
