@@ -225,6 +225,7 @@ class Cluster:
         self.workers = workers
         self.dbname = dbname
         self._local = local
+        self._admin: dict[tuple[str, int], psycopg2.extensions.connection] = {}
 
     # -- construction -------------------------------------------------------------------------------
     @classmethod
@@ -335,10 +336,9 @@ class Cluster:
         """Back to a coordinator with no node registered, no test table and the extension on every node."""
         for node in self.workers:
             self._ensure_extension(node)
-        conn = self.connect()
+        conn = self._admin_conn(self.coordinator)
         try:
             with conn.cursor() as cur:
-                cur.execute("SET client_min_messages TO warning")
                 self._drop_test_objects(cur)
                 cur.execute("SELECT nodename, nodeport FROM pg_dist_node ORDER BY noderole DESC, groupid DESC, nodeid")
                 for name, port in cur.fetchall():
@@ -355,34 +355,50 @@ class Cluster:
                 for seq in ("pg_dist_node_nodeid_seq", "pg_dist_groupid_seq", "pg_dist_colocationid_seq",
                             "pg_dist_placement_placementid_seq"):
                     cur.execute(f"ALTER SEQUENCE pg_catalog.{seq} RESTART")
-        finally:
-            conn.close()
+        except psycopg2.Error as exc:
+            raise ClusterError(f"resetting the coordinator failed: {exc.diag.message_primary}") from exc
         for node in self.workers:
-            conn = self.connect(node)
-            try:
-                with conn.cursor() as cur:
-                    cur.execute("SET client_min_messages TO warning")
-                    self._drop_test_objects(cur)
-            finally:
-                conn.close()
+            with self._admin_conn(node).cursor() as cur:
+                self._drop_test_objects(cur)
 
     def stop(self) -> None:
         """Stop and remove local instances (nothing to do for a real cluster)."""
+        self._close_admin()
         if self._local is not None:
             self._local.stop()
 
     # -- helpers ------------------------------------------------------------------------------------
-    def _ensure_extension(self, node: Node) -> None:
+    def _admin_conn(self, node: Node) -> psycopg2.extensions.connection:
+        """A connection kept for reset() (connections with SSL and scram are slow to open)."""
+        key = (node.name, node.port)
+        conn = self._admin.get(key)
+        if conn is not None and not conn.closed:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT 1")
+                return conn
+            except psycopg2.Error:
+                conn.close()
         conn = self.connect(node)
+        with conn.cursor() as cur:
+            cur.execute("SET client_min_messages TO warning")
+        self._admin[key] = conn
+        return conn
+
+    def _close_admin(self) -> None:
+        for conn in self._admin.values():
+            with contextlib.suppress(psycopg2.Error):
+                conn.close()
+        self._admin.clear()
+
+    def _ensure_extension(self, node: Node) -> None:
+        conn = self._admin_conn(node)
         try:
             with conn.cursor() as cur:
-                cur.execute("SET client_min_messages TO warning")
                 cur.execute("CREATE EXTENSION IF NOT EXISTS citus")
         except psycopg2.Error as exc:
             raise ClusterError(f"CREATE EXTENSION citus failed on {node.role} {node.address}: "
                                f"{exc.diag.message_primary} (is the citus package installed on this host?)") from exc
-        finally:
-            conn.close()
 
     @staticmethod
     def _drop_test_objects(cur: psycopg2.extensions.cursor) -> None:

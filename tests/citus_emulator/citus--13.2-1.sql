@@ -283,7 +283,7 @@ BEGIN
     END IF;
     IF coalesce(current_setting('citus_emulator.node_metadata_modified', true), '') = 'on' THEN
         PERFORM citus_internal.emulator_error(
-            'cannot replicate reference tables in a transaction that modified node metadata');
+            'cannot replicate reference tables in a transaction that modified node metadata', NULL, NULL, '0A000');
     END IF;
     INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
     SELECT DISTINCT s.shardid, 1, 0, n.groupid
@@ -842,7 +842,8 @@ COMMENT ON FUNCTION pg_catalog.citus_get_active_worker_nodes() IS 'fetch set of 
 
 -- CreateDistributedTable / CreateSingleShardTable of Citus, metadata only
 CREATE FUNCTION citus_internal.emulator_distribute(p_relation regclass, p_column text, p_shard_count integer,
-                                                   p_shard_count_strict boolean, p_colocate_with text)
+                                                   p_shard_count_strict boolean, p_colocate_with text,
+                                                   p_copy_notice boolean DEFAULT true)
     RETURNS void LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -1008,7 +1009,7 @@ BEGIN
     PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
 
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', p_relation) INTO v_has_rows;
-    IF v_has_rows THEN
+    IF v_has_rows AND p_copy_notice THEN
         PERFORM citus_internal.emulator_notice('Copying data from local table...');
         PERFORM citus_internal.emulator_notice('copying the data has completed',
             'The local data in the table is no longer visible, but is still on disk.',
@@ -1293,20 +1294,20 @@ BEGIN
         FOR i IN 1 .. array_length(v_colocated, 1) LOOP
             IF i = 1 AND v_target IS NULL THEN
                 PERFORM citus_internal.emulator_distribute(v_colocated[1], v_columns[1], v_new_shard_count,
-                                                           true, 'none');
+                                                           true, 'none', false);
             ELSE
                 PERFORM citus_internal.emulator_distribute(v_colocated[i], v_columns[i], 0, false,
-                                                           coalesce(v_target, v_colocated[1])::text);
+                                                           coalesce(v_target, v_colocated[1])::text, false);
             END IF;
         END LOOP;
     ELSE
         PERFORM citus_internal.emulator_conversion_notices(table_name);
         PERFORM citus_internal.emulator_delete_table_metadata(table_name);
         IF v_target IS NOT NULL THEN
-            PERFORM citus_internal.emulator_distribute(table_name, v_new_column, 0, false, v_target::text);
+            PERFORM citus_internal.emulator_distribute(table_name, v_new_column, 0, false, v_target::text, false);
         ELSE
             PERFORM citus_internal.emulator_distribute(table_name, v_new_column, v_new_shard_count,
-                                                       shard_count IS NOT NULL, v_new_colocate);
+                                                       shard_count IS NOT NULL, v_new_colocate, false);
         END IF;
     END IF;
     PERFORM set_config('citus.shard_replication_factor', v_rf, true);
@@ -1383,29 +1384,33 @@ COMMENT ON FUNCTION pg_catalog.update_distributed_table_colocation(regclass, tex
 -- Rebalancer (metadata only: placements change group, no data moves)
 ---------------------------------------------------------------------------
 
--- the moves the rebalancer would make, one row per shard group (anchor shard)
+-- the moves the rebalancer would make, one row per shard group (anchor shard), following
+-- Citus's greedy algorithm (RebalancePlacementUpdates / FindAndMoveShardCost) with every
+-- shard group costing the same and every node that should have shards a capacity of 1
 CREATE FUNCTION citus_internal.emulator_rebalance_moves(p_relation regclass, p_threshold float4,
                                                         p_max_shard_moves integer, p_excluded bigint[],
-                                                        p_drain_only boolean, p_strategy name)
-    RETURNS TABLE (colocationid integer, shard_index bigint, source_groupid integer, target_groupid integer)
+                                                        p_drain_only boolean, p_strategy name,
+                                                        p_improvement_threshold float4 DEFAULT NULL)
+    RETURNS TABLE (anchor_shardid bigint, source_groupid integer, target_groupid integer)
     LANGUAGE plpgsql
     AS $$
 DECLARE
     v_strategy pg_catalog.pg_dist_rebalance_strategy;
-    v_threshold float8;
-    v_group record;
-    v_anchor regclass;
-    v_counts jsonb;
-    v_src integer;
-    v_tgt integer;
-    v_src_count integer;
-    v_tgt_count integer;
-    v_avg float8;
-    v_total integer;
-    v_eligible integer[];
+    v_threshold real;
+    v_improvement real;
+    v_allowed_count integer;
+    v_state integer;
     v_moves integer := 0;
+    v_avg real;
+    v_lower real;
+    v_upper real;
+    v_src record;
+    v_tgt record;
     v_shard record;
-    v_done boolean;
+    v_new_tgt real;
+    v_new_src real;
+    v_found boolean;
+    v_rf integer := current_setting('citus.shard_replication_factor')::integer;
 BEGIN
     IF p_strategy IS NULL THEN
         SELECT * INTO v_strategy FROM pg_catalog.pg_dist_rebalance_strategy WHERE default_strategy;
@@ -1420,102 +1425,140 @@ BEGIN
         END IF;
     END IF;
     v_threshold := coalesce(p_threshold, v_strategy.default_threshold);
-    IF v_threshold < v_strategy.minimum_threshold THEN
+    v_improvement := coalesce(p_improvement_threshold, v_strategy.improvement_threshold);
+
+    IF to_regclass('pg_temp.emulator_rb_nodes') IS NOT NULL THEN
+        DROP TABLE pg_temp.emulator_rb_nodes;
+    END IF;
+    IF to_regclass('pg_temp.emulator_rb_shards') IS NOT NULL THEN
+        DROP TABLE pg_temp.emulator_rb_shards;
+    END IF;
+    -- SortedActiveWorkers: active primaries, the coordinator included when registered
+    CREATE TEMP TABLE emulator_rb_nodes ON COMMIT DROP AS
+        SELECT n.nodeid, n.groupid, n.shouldhaveshards AS allowed,
+               CASE WHEN n.shouldhaveshards THEN 1 ELSE 0 END::real AS capacity
+          FROM pg_catalog.pg_dist_node n
+         WHERE n.isactive AND n.noderole = 'primary';
+    SELECT count(*) INTO v_allowed_count FROM emulator_rb_nodes WHERE allowed;
+    IF v_allowed_count < v_rf THEN
+        PERFORM citus_internal.emulator_error(format('Shard replication factor (%s) cannot be greater than '
+            'number of nodes with should_have_shards=true (%s).', v_rf, v_allowed_count));
+    END IF;
+    IF p_threshold IS NOT NULL AND p_threshold < v_strategy.minimum_threshold THEN
         PERFORM citus_internal.emulator_raise('WARNING', '01000',
             'the given threshold is lower than the minimum threshold allowed by the rebalance strategy, '
-            'using the minimum allowed threshold instead');
+            'using the minimum allowed threshold instead',
+            format('Using threshold of %s', to_char(v_strategy.minimum_threshold, 'FM0.00')));
         v_threshold := v_strategy.minimum_threshold;
     END IF;
 
-    CREATE TEMP TABLE IF NOT EXISTS pg_temp.emulator_shard_groups (
-        colocationid integer, shard_index bigint, anchor_shardid bigint, groupid integer, moved boolean)
-        ON COMMIT DROP;
-    TRUNCATE pg_temp.emulator_shard_groups;
+    -- one balancing state per colocation group (its first table stands for the group); groups
+    -- with fewer placements than nodes that may hold shards are balanced together as state 0
+    CREATE TEMP TABLE emulator_rb_shards ON COMMIT DROP AS
+        WITH anchors AS (
+            SELECT DISTINCT ON (p.colocationid) p.colocationid, p.logicalrelid
+              FROM pg_catalog.pg_dist_partition p
+             WHERE p.partmethod = 'h' OR (p.partmethod = 'n' AND p.repmodel <> 't' AND p.colocationid <> 0)
+             ORDER BY p.colocationid, p.logicalrelid
+        ), placements AS (
+            SELECT a.colocationid, s.shardid, pl.groupid
+              FROM anchors a
+              JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = a.logicalrelid
+              JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid AND pl.shardstate = 1
+             WHERE NOT s.shardid = ANY (p_excluded)
+               AND (p_relation IS NULL OR a.colocationid = (SELECT p2.colocationid FROM pg_catalog.pg_dist_partition p2
+                                                            WHERE p2.logicalrelid = p_relation))
+        )
+        SELECT CASE WHEN count(*) OVER (PARTITION BY colocationid) >= v_allowed_count THEN colocationid ELSE 0 END
+                   AS state, shardid, groupid
+          FROM placements;
 
-    v_eligible := ARRAY(SELECT n.groupid FROM citus_internal.emulator_placement_nodes() n);
-
-    FOR v_group IN
-        SELECT DISTINCT p.colocationid FROM pg_catalog.pg_dist_partition p
-         WHERE p.partmethod = 'h'
-           AND (p_relation IS NULL OR p.colocationid = (SELECT p2.colocationid FROM pg_catalog.pg_dist_partition p2
-                                                         WHERE p2.logicalrelid = p_relation))
-         ORDER BY 1
-    LOOP
-        SELECT p.logicalrelid INTO v_anchor FROM pg_catalog.pg_dist_partition p
-         WHERE p.colocationid = v_group.colocationid ORDER BY p.logicalrelid LIMIT 1;
-        INSERT INTO pg_temp.emulator_shard_groups
-        SELECT v_group.colocationid, s.i, s.shardid, pl.groupid, false
-          FROM (SELECT row_number() OVER (ORDER BY shardid) AS i, shardid FROM pg_catalog.pg_dist_shard
-                 WHERE logicalrelid = v_anchor) s
-          JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid
-         WHERE NOT s.shardid = ANY (p_excluded);
-
-        -- drain: placements on nodes that should not have shards go to the least loaded allowed node
-        FOR v_shard IN
-            SELECT g.* FROM pg_temp.emulator_shard_groups g
-             WHERE g.colocationid = v_group.colocationid AND NOT g.groupid = ANY (v_eligible)
-               AND g.groupid IN (SELECT n.groupid FROM pg_catalog.pg_dist_node n WHERE n.noderole = 'primary')
-             ORDER BY g.shard_index
-        LOOP
-            EXIT WHEN v_moves >= p_max_shard_moves;
-            SELECT e.g INTO v_tgt FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
-             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.emulator_shard_groups x
-                                WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
-                                  AND x.groupid = e.g)
-             ORDER BY (SELECT count(*) FROM pg_temp.emulator_shard_groups x
-                        WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g), e.o
+    FOR v_state IN SELECT sh.state FROM emulator_rb_shards sh GROUP BY sh.state ORDER BY sh.state = 0, sh.state LOOP
+        -- MoveShardsAwayFromDisallowedNodes
+        FOR v_shard IN SELECT sh.shardid, sh.groupid FROM emulator_rb_shards sh
+                         JOIN emulator_rb_nodes n ON n.groupid = sh.groupid
+                        WHERE sh.state = v_state AND NOT n.allowed
+                        ORDER BY sh.shardid LOOP
+            SELECT n.groupid INTO v_tgt
+              FROM emulator_rb_nodes n
+             WHERE n.allowed
+               AND NOT EXISTS (SELECT 1 FROM emulator_rb_shards x
+                                WHERE x.state = v_state AND x.shardid = v_shard.shardid AND x.groupid = n.groupid)
+             ORDER BY (SELECT count(*) FROM emulator_rb_shards x WHERE x.state = v_state AND x.groupid = n.groupid)
+                      / n.capacity, n.capacity DESC, n.nodeid
              LIMIT 1;
-            IF v_tgt IS NULL THEN
-                CONTINUE;
-            END IF;
-            UPDATE pg_temp.emulator_shard_groups x SET groupid = v_tgt, moved = true
-             WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
-               AND x.groupid = v_shard.groupid;
-            colocationid := v_group.colocationid;
-            shard_index := v_shard.shard_index;
+            CONTINUE WHEN NOT FOUND;
+            UPDATE emulator_rb_shards x SET groupid = v_tgt.groupid
+             WHERE x.state = v_state AND x.shardid = v_shard.shardid AND x.groupid = v_shard.groupid;
+            anchor_shardid := v_shard.shardid;
             source_groupid := v_shard.groupid;
-            target_groupid := v_tgt;
+            target_groupid := v_tgt.groupid;
             v_moves := v_moves + 1;
             RETURN NEXT;
         END LOOP;
+    END LOOP;
 
-        CONTINUE WHEN p_drain_only OR coalesce(array_length(v_eligible, 1), 0) < 2;
+    IF p_drain_only THEN
+        RETURN;
+    END IF;
 
-        -- balance the number of shard groups per node
+    FOR v_state IN SELECT sh.state FROM emulator_rb_shards sh GROUP BY sh.state ORDER BY sh.state = 0, sh.state LOOP
+        SELECT count(*)::real / (SELECT sum(capacity) FROM emulator_rb_nodes) INTO v_avg
+          FROM emulator_rb_shards WHERE state = v_state;
+        v_lower := (1.0 - v_threshold) * v_avg;
+        v_upper := (1.0 + v_threshold) * v_avg;
         LOOP
             EXIT WHEN v_moves >= p_max_shard_moves;
-            SELECT count(*) INTO v_total FROM pg_temp.emulator_shard_groups x
-             WHERE x.colocationid = v_group.colocationid;
-            v_avg := v_total::float8 / array_length(v_eligible, 1);
-            SELECT e.g, (SELECT count(*) FROM pg_temp.emulator_shard_groups x
-                          WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g)
-              INTO v_src, v_src_count
-              FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
-             ORDER BY 2 DESC, e.o LIMIT 1;
-            SELECT e.g, (SELECT count(*) FROM pg_temp.emulator_shard_groups x
-                          WHERE x.colocationid = v_group.colocationid AND x.groupid = e.g)
-              INTO v_tgt, v_tgt_count
-              FROM unnest(v_eligible) WITH ORDINALITY AS e(g, o)
-             ORDER BY 2, e.o LIMIT 1;
-            EXIT WHEN v_src_count - v_tgt_count <= 1;
-            EXIT WHEN v_src_count <= ceil(v_avg * (1 + v_threshold)) AND v_tgt_count >= floor(v_avg * (1 - v_threshold))
-                      AND v_threshold > 0;
-            SELECT g.* INTO v_shard FROM pg_temp.emulator_shard_groups g
-             WHERE g.colocationid = v_group.colocationid AND g.groupid = v_src
-               AND NOT EXISTS (SELECT 1 FROM pg_temp.emulator_shard_groups x
-                                WHERE x.colocationid = v_group.colocationid AND x.shard_index = g.shard_index
-                                  AND x.groupid = v_tgt)
-             ORDER BY g.moved, g.shard_index DESC LIMIT 1;
-            EXIT WHEN NOT FOUND;
-            UPDATE pg_temp.emulator_shard_groups x SET groupid = v_tgt, moved = true
-             WHERE x.colocationid = v_group.colocationid AND x.shard_index = v_shard.shard_index
-               AND x.groupid = v_src;
-            colocationid := v_group.colocationid;
-            shard_index := v_shard.shard_index;
-            source_groupid := v_src;
-            target_groupid := v_tgt;
-            v_moves := v_moves + 1;
-            RETURN NEXT;
+            v_found := false;
+            <<sources>>
+            FOR v_src IN
+                SELECT n.*, c.cost,
+                       CASE WHEN n.capacity <= 0 THEN 'Infinity'::real ELSE (c.cost / n.capacity)::real END AS util
+                  FROM emulator_rb_nodes n
+                  CROSS JOIN LATERAL (SELECT count(*)::real AS cost FROM emulator_rb_shards x
+                                       WHERE x.state = v_state AND x.groupid = n.groupid) c
+                 ORDER BY util DESC, n.capacity, n.nodeid DESC
+            LOOP
+                EXIT sources WHEN v_src.util <= v_lower;
+                FOR v_tgt IN
+                    SELECT n.*, c.cost,
+                           CASE WHEN n.capacity <= 0 THEN 'Infinity'::real ELSE (c.cost / n.capacity)::real END AS util
+                      FROM emulator_rb_nodes n
+                      CROSS JOIN LATERAL (SELECT count(*)::real AS cost FROM emulator_rb_shards x
+                                           WHERE x.state = v_state AND x.groupid = n.groupid) c
+                     ORDER BY util, n.capacity DESC, n.nodeid
+                LOOP
+                    EXIT WHEN v_tgt.util >= v_upper;
+                    EXIT WHEN v_tgt.util >= v_lower AND v_src.util <= v_upper;
+                    CONTINUE WHEN NOT v_tgt.allowed;
+                    FOR v_shard IN SELECT sh.shardid FROM emulator_rb_shards sh
+                                    WHERE sh.state = v_state AND sh.groupid = v_src.groupid
+                                      AND NOT EXISTS (SELECT 1 FROM emulator_rb_shards x
+                                                       WHERE x.state = v_state AND x.shardid = sh.shardid
+                                                         AND x.groupid = v_tgt.groupid)
+                                    ORDER BY sh.shardid LOOP
+                        v_new_tgt := (v_tgt.cost + 1) / v_tgt.capacity;
+                        v_new_src := CASE WHEN v_src.capacity <= 0 THEN 'Infinity'::real
+                                          ELSE (v_src.cost - 1) / v_src.capacity END;
+                        IF v_new_tgt > v_new_src THEN
+                            CONTINUE WHEN v_new_tgt > v_src.util;
+                            CONTINUE WHEN v_new_tgt = v_src.util AND v_new_src <= v_tgt.util;
+                            CONTINUE WHEN greatest(v_src.util - v_new_tgt, v_new_src - v_tgt.util)
+                                          / least(v_new_tgt - v_tgt.util, v_src.util - v_new_src) < v_improvement;
+                        END IF;
+                        UPDATE emulator_rb_shards x SET groupid = v_tgt.groupid
+                         WHERE x.state = v_state AND x.shardid = v_shard.shardid AND x.groupid = v_src.groupid;
+                        anchor_shardid := v_shard.shardid;
+                        source_groupid := v_src.groupid;
+                        target_groupid := v_tgt.groupid;
+                        v_moves := v_moves + 1;
+                        RETURN NEXT;
+                        v_found := true;
+                        EXIT sources;
+                    END LOOP;
+                END LOOP;
+            END LOOP;
+            EXIT WHEN NOT v_found;
         END LOOP;
     END LOOP;
 END $$;
@@ -1523,7 +1566,8 @@ END $$;
 -- the plan rows: every shard of every table of the moved shard group
 CREATE FUNCTION citus_internal.emulator_rebalance_plan(p_relation regclass, p_threshold float4,
                                                        p_max_shard_moves integer, p_excluded bigint[],
-                                                       p_drain_only boolean, p_strategy name)
+                                                       p_drain_only boolean, p_strategy name,
+                                                       p_improvement_threshold float4 DEFAULT NULL)
     RETURNS TABLE (table_name regclass, shardid bigint, shard_size bigint, sourcename text, sourceport int,
                    targetname text, targetport int, source_groupid integer, target_groupid integer, move_no bigint)
     LANGUAGE sql
@@ -1531,16 +1575,18 @@ CREATE FUNCTION citus_internal.emulator_rebalance_plan(p_relation regclass, p_th
     WITH moves AS (
         SELECT row_number() OVER () AS move_no, m.*
           FROM citus_internal.emulator_rebalance_moves(p_relation, p_threshold, p_max_shard_moves,
-                                                        coalesce(p_excluded, '{}'), p_drain_only, p_strategy) m
+                                                        coalesce(p_excluded, '{}'), p_drain_only, p_strategy,
+                                                        p_improvement_threshold) m
     ), shards AS (
-        SELECT p.colocationid, s.logicalrelid, s.shardid,
+        SELECT p.colocationid, s.logicalrelid, s.shardid, s.shardminvalue,
                row_number() OVER (PARTITION BY s.logicalrelid ORDER BY s.shardid) AS i
           FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid
     )
     SELECT sh.logicalrelid, sh.shardid, 0::bigint, src.nodename, src.nodeport, tgt.nodename, tgt.nodeport,
            m.source_groupid, m.target_groupid, m.move_no
       FROM moves m
-      JOIN shards sh ON sh.colocationid = m.colocationid AND sh.i = m.shard_index
+      JOIN shards anchor ON anchor.shardid = m.anchor_shardid
+      JOIN shards sh ON sh.colocationid = anchor.colocationid AND sh.i = anchor.i
       JOIN pg_catalog.pg_dist_node src ON src.groupid = m.source_groupid AND src.noderole = 'primary'
       JOIN pg_catalog.pg_dist_node tgt ON tgt.groupid = m.target_groupid AND tgt.noderole = 'primary'
      ORDER BY m.move_no, sh.logicalrelid, sh.shardid
@@ -1559,7 +1605,7 @@ CREATE FUNCTION pg_catalog.get_rebalance_table_shards_plan(relation regclass DEF
     AS $$
     SELECT p.table_name, p.shardid, p.shard_size, p.sourcename, p.sourceport, p.targetname, p.targetport
       FROM citus_internal.emulator_rebalance_plan(relation, threshold, max_shard_moves, excluded_shard_list,
-                                                  drain_only, rebalance_strategy) p
+                                                  drain_only, rebalance_strategy, improvement_threshold) p
 $$;
 COMMENT ON FUNCTION pg_catalog.get_rebalance_table_shards_plan(regclass, float4, int, bigint[], boolean, name, float4)
     IS 'returns the list of shard placement moves to be done on a rebalance operation';
@@ -1604,10 +1650,10 @@ CREATE FUNCTION citus_internal.emulator_apply_rebalance(p_relation regclass, p_t
 DECLARE
     v_moves integer;
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS pg_temp.emulator_plan ON COMMIT DROP AS
-        SELECT * FROM citus_internal.emulator_rebalance_plan(NULL, NULL, 0, '{}', false, NULL) WITH NO DATA;
-    TRUNCATE pg_temp.emulator_plan;
-    INSERT INTO pg_temp.emulator_plan
+    IF to_regclass('pg_temp.emulator_plan') IS NOT NULL THEN
+        DROP TABLE pg_temp.emulator_plan;
+    END IF;
+    CREATE TEMP TABLE emulator_plan ON COMMIT DROP AS
         SELECT * FROM citus_internal.emulator_rebalance_plan(p_relation, p_threshold, p_max_shard_moves,
                                                             p_excluded, p_drain_only, p_strategy);
     SELECT count(DISTINCT move_no) INTO v_moves FROM pg_temp.emulator_plan;
