@@ -136,6 +136,9 @@ _SHARD_RANGE = re.compile(r'(?P<n>-?\d+) is outside the valid range for paramete
 _RF_EXCEEDS = re.compile(r'replication_factor \((?P<rf>\d+)\) exceeds number of worker nodes \((?P<n>\d+)\)')
 _RF_ARGUMENT = re.compile(r'function create_distributed_table\(.*replication_factor.*\) does not exist')
 _NO_IDENTITY = re.compile(r'relation (?P<t>\S+) since it doesn\'t have a REPLICA IDENTITY or PRIMARY KEY')
+_FOREIGN_KEY = re.compile(r'cannot complete operation because table (?P<t>\S+) (?:has|is referenced by) a foreign key')
+_PARTITION = re.compile(r'cannot distribute relation "(?P<t>[^"]+)" which is partition of "(?P<p>[^"]+)"')
+_CONSTRAINT = re.compile(r'cannot create constraint on "(?P<t>[^"]+)"')
 _NO_FUNCTION = re.compile(r'function (?P<f>(?:citus_|create_|undistribute_|alter_distributed_|master_|'
                           r'get_rebalance_|column_to_column_name|truncate_local_)\w*)\(.*\) does not exist')
 
@@ -266,6 +269,40 @@ def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) ->
 
     if "this call doesn't change any properties of the table" in msg:
         return f"alter_distributed_table found nothing to change on {table or 'the table'}"
+
+    if 'cascade_to_colocated parameter is necessary' in msg:
+        return (f"{table or 'the table'} shares its colocation group with other tables: set cascade_to_colocated: "
+                f"true to change their shard count too, or false to break the colocation")
+
+    m = _FOREIGN_KEY.search(msg)
+    if m:
+        return (f"table {m.group('t')} is linked to other tables by foreign keys, so Citus cannot convert it alone: "
+                f"set cascade_via_foreign_keys: true to convert the linked tables too, or drop the foreign keys first")
+
+    m = _PARTITION.search(msg)
+    if m:
+        return (f"{m.group('t')} is a partition of {m.group('p')}: distribute {m.group('p')} instead (its partitions "
+                f"follow)")
+
+    m = _CONSTRAINT.search(msg)
+    if m and 'partition column' in info.detail:
+        return (f"table {m.group('t')} has a primary key or unique constraint without the distribution column: add the "
+                f"column to it (e.g. PRIMARY KEY (customer_id, id)) or distribute by a column it contains")
+
+    if msg.startswith('cannot create foreign key constraint'):
+        return (f"a foreign key of {table or 'the table'} cannot be kept by Citus ({info.detail or msg}): make the "
+                f"referenced table a reference table, or colocate both tables by the columns of the foreign key, "
+                f"before distributing this one")
+
+    if 'no worker nodes are available for placing shards' in msg:
+        return ("no active worker node can hold shards: add workers with pgcitus.cluster.citus_node (or set "
+                "should_have_shards: true on one)")
+
+    if 'distribute a table concurrently when citus.shard_replication_factor > 1' in msg \
+            or 'concurrent table distribution only when citus.shard_replication_factor = 1' in msg:
+        return ("create_distributed_table_concurrently needs a replication factor of 1 but "
+                "citus.shard_replication_factor is higher on this server: set replication_factor: 1, or drop "
+                "concurrently")
 
     m = _NO_IDENTITY.search(msg)
     if m:
@@ -423,6 +460,7 @@ class CitusDB:
                     self.cursor.execute(stmt.query, stmt.params)
                     if rendered == 'BEGIN':
                         in_tx = True
+                    self._relay_warnings()
                 except psycopg2.Error as exc:
                     if in_tx:
                         with contextlib.suppress(psycopg2.Error):
@@ -433,6 +471,14 @@ class CitusDB:
                     else:
                         suffix = ' (nothing was changed)'
                     self._fail(exc, {'action': stmt.action}, suffix)
+
+    def _relay_warnings(self) -> None:
+        """Pass the server's WARNINGs (e.g. foreign keys Citus drops) on as module warnings."""
+        for notice in list(getattr(self.conn, 'notices', []) or []):
+            text = one_line(notice)
+            if text.startswith('WARNING:'):
+                self.module.warn(f"{self.context.get('table') or self.context.get('node') or 'server'}: "
+                                 f"{text[len('WARNING:'):].strip()}")
 
     def close(self) -> None:
         if self.conn is not None:

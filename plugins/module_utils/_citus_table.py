@@ -36,6 +36,11 @@ SETTINGS_QUERY = ("SELECT current_setting('citus.shard_count') AS shard_count, "
                   "current_setting('citus.shard_replication_factor') AS replication_factor")
 NODES_QUERY = ("SELECT count(*) AS registered, count(*) FILTER (WHERE isactive AND noderole = 'primary' "
                "AND shouldhaveshards) AS shard_nodes FROM pg_dist_node")
+FOREIGN_KEYS_QUERY = (
+    "SELECT conname::text || ' (' || conrelid::regclass::text || ' -> ' || confrelid::regclass::text || ')' AS fk "
+    "FROM pg_catalog.pg_constraint WHERE contype = 'f' AND (conrelid = %s::oid OR confrelid = %s::oid) ORDER BY 1")
+COLOCATED_QUERY = ("SELECT logicalrelid::regclass::text AS name FROM pg_dist_partition WHERE colocationid = %s "
+                   "AND logicalrelid::oid <> %s::oid ORDER BY 1")
 HAS_COLUMN_QUERY = ("SELECT 1 AS found FROM pg_catalog.pg_attribute a WHERE a.attrelid = %s::oid AND a.attname = %s "
                     "AND a.attnum > 0 AND NOT a.attisdropped")
 
@@ -59,7 +64,8 @@ def validate_distributed(params: dict[str, Any]) -> str | None:
     present = params.get('state', 'present') == 'present'
     colocate = params.get('colocate_with') or 'default'
     if not present:
-        given = [opt for opt in ('column', 'shard_count', 'replication_factor') if params.get(opt) is not None]
+        given = [opt for opt in ('column', 'shard_count', 'replication_factor', 'cascade_to_colocated')
+                 if params.get(opt) is not None]
         given += [opt for opt in ('concurrently', 'truncate_local_data') if params.get(opt)]
         if not is_keyword(colocate) or colocate.strip().lower() == 'none':
             given.append('colocate_with')
@@ -67,8 +73,13 @@ def validate_distributed(params: dict[str, Any]) -> str | None:
             return (f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} with state: present; "
                     f"state: absent turns the table back into a local table, rows kept")
         return None
+    if params.get('cascade_via_foreign_keys'):
+        return "cascade_via_foreign_keys only applies with state: absent (it undistributes the linked tables too)"
     if not (params.get('column') or '').strip():
         return "column is required with state: present: name the distribution column (e.g. customer_id)"
+    if params.get('cascade_to_colocated') is not None and not params.get('allow_redistribute'):
+        return ("cascade_to_colocated only applies with allow_redistribute: true (it is passed to "
+                "alter_distributed_table)")
     shard_count = params.get('shard_count')
     if shard_count is not None and not SHARD_COUNT_MIN <= shard_count <= SHARD_COUNT_MAX:
         return f"shard_count {shard_count} is out of range: use {SHARD_COUNT_MIN} to {SHARD_COUNT_MAX}"
@@ -91,6 +102,8 @@ def validate_reference(params: dict[str, Any]) -> str | None:
         return "name must name a table (schema-qualified allowed, e.g. public.customers)"
     if params.get('state') == 'absent' and params.get('truncate_local_data'):
         return "truncate_local_data only applies with state: present"
+    if params.get('state', 'present') == 'present' and params.get('cascade_via_foreign_keys'):
+        return "cascade_via_foreign_keys only applies with state: absent (it undistributes the linked tables too)"
     return None
 
 
@@ -164,8 +177,24 @@ def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, 
     return [Unit(statements, transaction=len(statements) > 1)]
 
 
-def undistribute_unit(qualified: str, kind: str) -> Unit:
-    return Unit([Statement("SELECT undistribute_table(%s::regclass)", (qualified,), action='undistribute')],
+def check_foreign_keys(snap: dict[str, Any], qualified: str, cascade: bool, why: str | None = None) -> None:
+    """undistribute_table refuses a table linked by foreign keys unless it cascades: say so before anything runs."""
+    fks = snap.get('foreign_keys') or []
+    if not fks or cascade:
+        return
+    if why:
+        raise Refusal(f"{qualified} must be undistributed to change {why}, and Citus refuses that for a table linked "
+                      f"by foreign keys ({', '.join(fks)}): drop those foreign keys, redistribute, then add them "
+                      f"again; nothing was changed")
+    raise Refusal(f"{qualified} is linked to other tables by foreign keys ({', '.join(fks)}): set "
+                  f"cascade_via_foreign_keys: true to turn the linked tables into local tables too, or drop the "
+                  f"foreign keys first; nothing was changed")
+
+
+def undistribute_unit(qualified: str, kind: str, cascade: bool = False) -> Unit:
+    query = "SELECT undistribute_table(%s::regclass, cascade_via_foreign_keys => true)" if cascade \
+        else "SELECT undistribute_table(%s::regclass)"
+    return Unit([Statement(query, (qualified,), action='undistribute')],
                 done=f"{qualified} was undistributed and is now a local table with all its rows (it was a {kind} "
                      f"table); fix the cause and run the task again")
 
@@ -196,7 +225,8 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
                                    f"local)")
             result.after = current
             return result
-        result.units = [undistribute_unit(qualified, current['type'])]
+        check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
+        result.units = [undistribute_unit(qualified, current['type'], bool(params.get('cascade_via_foreign_keys')))]
         result.units[0].done = ''
         result.copies = True
         result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
@@ -274,6 +304,17 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         if target is not None:
             query += ", colocate_with => %s"
             args += (target['name'],)
+        shard_count_changes = params.get('shard_count') is not None \
+            and params['shard_count'] != current.get('shard_count')
+        colocated = snap.get('colocated') or []
+        cascade = params.get('cascade_to_colocated')
+        if shard_count_changes and colocated and cascade is None:
+            raise Refusal(f"{qualified} shares its colocation group with {', '.join(colocated)}: set "
+                          f"cascade_to_colocated: true to change their shard count too, or false to break the "
+                          f"colocation; nothing was changed")
+        if cascade is not None and (shard_count_changes or target is not None):
+            query += ", cascade_to_colocated => %s"
+            args += (bool(cascade),)
         alter = Statement(query + ")", args, action='alter')
         keep_rf = current.get('replication_factor') or 1
         if keep_rf != int(settings.get('replication_factor') or 1):
@@ -288,6 +329,7 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         result.after = after
         return result
 
+    check_foreign_keys(snap, qualified, False, why='; '.join(diffs))
     if set_rf is None:
         set_rf = current.get('replication_factor') if current['type'] == 'distributed' else None
     result.units = [undistribute_unit(qualified, current['type'])] + create_distributed_units(
@@ -324,7 +366,8 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
                    'replication_factor': None}
     if params['state'] == 'absent':
         if current['type'] == 'reference':
-            result.units = [undistribute_unit(qualified, 'reference')]
+            check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
+            result.units = [undistribute_unit(qualified, 'reference', bool(params.get('cascade_via_foreign_keys')))]
             result.units[0].done = ''
             result.copies = True
             result.after = local_after
@@ -357,6 +400,7 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
                       f"allow_redistribute: true to turn it into a reference table (rows are kept), nothing was "
                       f"changed")
     check_nodes(snap, None, qualified)
+    check_foreign_keys(snap, qualified, False, why=f"a {current['type']} table into a reference table")
     result.units = [undistribute_unit(qualified, current['type']), create_unit]
     result.copies = True
     result.after = after
@@ -367,9 +411,13 @@ def read_snapshot(db: CitusDB, params: dict[str, Any], distributed: bool) -> dic
     """Catalog reads for a table module (all before any write)."""
     snap: dict[str, Any] = {'db': params.get('db'), 'table': read_table(db, params['name'])}
     row = snap['table']
+    if row is not None and row.get('partmethod') and (params['state'] == 'absent' or params.get('allow_redistribute')):
+        snap['foreign_keys'] = [r['fk'] for r in db.fetchall(FOREIGN_KEYS_QUERY, (row['oid'], row['oid']))]
     if row is None or params['state'] != 'present':
         return snap
     snap['nodes'] = db.fetchone(NODES_QUERY)
+    if distributed and row.get('colocationid'):
+        snap['colocated'] = [r['name'] for r in db.fetchall(COLOCATED_QUERY, (row['colocationid'], row['oid']))]
     if distributed:
         snap['settings'] = db.fetchone(SETTINGS_QUERY)
         snap['column'] = db.fetchone(COLUMN_QUERY, (row['oid'], params['column']))

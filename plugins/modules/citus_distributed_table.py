@@ -70,6 +70,19 @@ options:
         (a reference table, or a new replication factor). Rows are kept.
     type: bool
     default: false
+  cascade_to_colocated:
+    description:
+      - With O(allow_redistribute=true), whether a new shard count (or colocation) also applies to the tables
+        colocated with this one (V(true)), or breaks the colocation (V(false)); passed to C(alter_distributed_table).
+      - Not set, a shard count change of a table that shares its colocation group is refused with a message naming
+        the other tables.
+    type: bool
+  cascade_via_foreign_keys:
+    description:
+      - With O(state=absent), also turn the tables linked to this one by foreign keys into local tables
+        (C(undistribute_table) refuses a table with foreign keys otherwise).
+    type: bool
+    default: false
   state:
     description:
       - V(present) distributes the table as asked.
@@ -205,6 +218,8 @@ def argument_spec() -> dict[str, Any]:
         concurrently=dict(type='bool', default=False),
         truncate_local_data=dict(type='bool', default=False),
         allow_redistribute=dict(type='bool', default=False),
+        cascade_to_colocated=dict(type='bool'),
+        cascade_via_foreign_keys=dict(type='bool', default=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     return spec

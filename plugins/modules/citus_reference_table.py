@@ -32,6 +32,12 @@ options:
         coordinator with C(truncate_local_data_after_distributing_table). Only acts in the run that creates it.
     type: bool
     default: false
+  cascade_via_foreign_keys:
+    description:
+      - With O(state=absent), also turn the tables linked to this one by foreign keys into local tables
+        (C(undistribute_table) refuses a table with foreign keys otherwise).
+    type: bool
+    default: false
   state:
     description:
       - V(present) makes the table a reference table.
@@ -127,6 +133,7 @@ def argument_spec() -> dict[str, Any]:
         name=dict(type='str', required=True),
         allow_redistribute=dict(type='bool', default=False),
         truncate_local_data=dict(type='bool', default=False),
+        cascade_via_foreign_keys=dict(type='bool', default=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     return spec

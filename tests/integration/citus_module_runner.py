@@ -28,6 +28,7 @@ _COLLECTIONS = str(_collections_root())
 if _COLLECTIONS not in sys.path:
     sys.path.insert(0, _COLLECTIONS)
 
+from ansible.module_utils.common import warnings as _warnings  # noqa: E402
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
 LIBPQ_TO_OPTION = {'host': 'login_host', 'port': 'login_port', 'user': 'login_user', 'password': 'login_password',
@@ -86,6 +87,9 @@ class CitusHelper:
         if diff:
             full['_ansible_diff'] = True
         mod = importlib.import_module(f'ansible_collections.pgcitus.cluster.plugins.modules.{module}')
+        # warnings are process-global in ansible-core: start each in-process run without the previous ones
+        _warnings._global_warnings.clear()
+        _warnings._global_deprecations.clear()
         out = io.StringIO()
         with patch_module_args(full), contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
             mod.main()

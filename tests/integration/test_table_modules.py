@@ -3,6 +3,7 @@ redistribution with rows kept, and every refusal with the catalogs and the rows 
 
 from __future__ import annotations
 
+import pytest
 from citus_module_runner import SEED_ROWS
 
 ORDERS = dict(name='orders', column='customer_id', shard_count=32, replication_factor=2)
@@ -269,3 +270,62 @@ def test_bad_options_are_refused_before_connecting(citus):
     # replication_factor is not an option of the reference table module
     msg = citus.fails('citus_reference_table', login=False, **bad_login, name='c', replication_factor=2)
     assert 'replication_factor' in msg
+
+
+def test_shard_count_of_colocated_tables(seeded):
+    citus = seeded
+    citus.ok('citus_distributed_table', name='users', column='id')
+    citus.sql("CREATE TABLE visits (id bigint NOT NULL, user_id bigint NOT NULL, PRIMARY KEY (user_id, id))")
+    citus.sql("INSERT INTO visits SELECT g, 1 + g % 100 FROM generate_series(1, 50) g")
+    citus.ok('citus_distributed_table', name='visits', column='user_id', colocate_with='users')
+    before, rows, visits = citus.catalogs(), citus.all_rows(), citus.rows('visits')
+
+    msg = citus.fails('citus_distributed_table', name='users', column='id', shard_count=8, allow_redistribute=True)
+    assert 'public.users shares its colocation group with visits' in msg and 'cascade_to_colocated' in msg
+    assert citus.catalogs() == before
+
+    res = citus.ok('citus_distributed_table', name='users', column='id', shard_count=8, allow_redistribute=True,
+                   cascade_to_colocated=True)
+    assert res['queries'] == ["SELECT alter_distributed_table('public.users'::regclass, shard_count => 8, "
+                              "cascade_to_colocated => true)"]
+    assert citus.table('users')['shards'] == 8 and citus.table('visits')['shards'] == 8
+    assert citus.table('users')['colocationid'] == citus.table('visits')['colocationid']
+    assert citus.all_rows() == rows and citus.rows('visits') == visits
+
+
+def test_undistribute_with_foreign_keys(seeded):
+    citus = seeded
+    citus.ok('citus_reference_table', name='customers')
+    citus.ok('citus_distributed_table', name='orders', column='customer_id')
+    citus.sql("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+              "REFERENCES customers (id)")
+    before, rows = citus.catalogs(), citus.all_rows()
+
+    for module in ('citus_distributed_table', 'citus_reference_table'):
+        name = 'orders' if module == 'citus_distributed_table' else 'customers'
+        msg = citus.fails(module, check=True, name=name, state='absent')
+        assert 'is linked to other tables by foreign keys (orders_customer_fk (orders -> customers))' in msg
+        assert 'cascade_via_foreign_keys: true' in msg
+    msg = citus.fails('citus_distributed_table', name='orders', state='absent')
+    assert 'is linked to other tables by foreign keys' in msg
+    msg = citus.fails('citus_distributed_table', name='orders', column='customer_id', replication_factor=2,
+                      allow_redistribute=True)
+    assert 'must be undistributed to change replication factor is 1 (asked: 2)' in msg
+    assert citus.catalogs() == before and citus.all_rows() == rows
+
+    assert citus.catalogs() == before and citus.all_rows() == rows
+
+
+def test_undistribute_cascading_via_foreign_keys(seeded):
+    citus = seeded
+    if citus.cluster.is_emulator:
+        pytest.skip('the Citus API emulator does not implement undistribute_table(cascade_via_foreign_keys => true)')
+    citus.ok('citus_reference_table', name='customers')
+    citus.ok('citus_distributed_table', name='orders', column='customer_id')
+    citus.sql("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+              "REFERENCES customers (id)")
+    rows = citus.all_rows()
+    res = citus.ok('citus_distributed_table', name='orders', state='absent', cascade_via_foreign_keys=True)
+    assert res['queries'] == ["SELECT undistribute_table('public.orders'::regclass, cascade_via_foreign_keys => true)"]
+    assert citus.table('orders') is None and citus.table('customers') is None
+    assert citus.all_rows() == rows

@@ -121,6 +121,29 @@ TRANSLATIONS = [
      ['citus_add_node does not exist in database app', 'pgcitus.cluster.citus role']),
     (PgErrorInfo('permission denied for function citus_add_node', sqlstate='42501'), {},
      ['permission denied', 'superuser']),
+    (PgErrorInfo('cascade_to_colocated parameter is necessary', detail='this table is colocated with some other '
+                 'tables'), {'table': 'public.orders'}, ['public.orders shares its colocation group',
+                                                         'cascade_to_colocated: true']),
+    (PgErrorInfo('cannot complete operation because table orders has a foreign key'), {},
+     ['orders is linked to other tables by foreign keys', 'cascade_via_foreign_keys: true']),
+    (PgErrorInfo('cannot complete operation because table customers is referenced by a foreign key'), {},
+     ['customers is linked to other tables by foreign keys']),
+    (PgErrorInfo('cannot distribute relation "events_2026" which is partition of "events"'), {},
+     ['events_2026 is a partition of events: distribute events instead']),
+    (PgErrorInfo('cannot create constraint on "orders"', detail='Distributed relations cannot have UNIQUE, EXCLUDE, '
+                 'or PRIMARY KEY constraints that do not include the partition column (with an equality operator if '
+                 'EXCLUDE).'), {}, ['orders has a primary key or unique constraint without the distribution column']),
+    (PgErrorInfo('cannot create foreign key constraint', detail='Foreign keys are supported in two cases, either in '
+                 'between two colocated tables including partition column in the same ordinal in the both tables or '
+                 'from distributed to reference tables'), {'table': 'public.order_items'},
+     ['a foreign key of public.order_items cannot be kept', 'make the referenced table a reference table']),
+    (PgErrorInfo('no worker nodes are available for placing shards', hint='Add more worker nodes.'), {},
+     ['no active worker node can hold shards']),
+    (PgErrorInfo('cannot distribute a table concurrently when citus.shard_replication_factor > 1'), {},
+     ['set replication_factor: 1, or drop concurrently']),
+    (PgErrorInfo('disabling the first worker node in the metadata is not allowed'), {'action': 'disable',
+                                                                                     'node': 'w1:5432'},
+     ['cannot disable node w1:5432: disabling the first worker node']),
     (PgErrorInfo('something unexpected', detail='More about it', hint='Try this'), {'action': 'drain', 'node': 'w1:1'},
      ['cannot drain node w1:1: something unexpected. More about it. Try this']),
 ]
@@ -219,6 +242,7 @@ class FakeCursor:
     def execute(self, query, params=None):
         text = plain(query, params)
         self.conn.executed.append(text)
+        self.conn.notices.extend(self.conn.notices_for.get(text, []))
         for bad in self.conn.fail_on:
             if bad in text:
                 raise FakeError(self.conn.fail_on[bad])
@@ -229,6 +253,7 @@ class FakeConn:
         self.executed: list[str] = []
         self.fail_on: dict[str, str] = {}
         self.notices: list[str] = []
+        self.notices_for: dict[str, list[str]] = {}
         self.autocommit = False
         self.closed = False
 
@@ -248,6 +273,10 @@ class FakeModule:
         self.check_mode = check_mode
         self.params = params(db='app')
         self.failed = None
+        self.warnings: list[str] = []
+
+    def warn(self, text):
+        self.warnings.append(text)
 
     def fail_json(self, **kw):
         self.failed = kw
@@ -333,3 +362,12 @@ def test_missing_psycopg2(monkeypatch):
     with pytest.raises(Failed):
         _citus.CitusDB(module)
     assert 'psycopg2' in module.failed['msg']
+
+
+def test_run_relays_server_warnings(fake):
+    fake.notices_for["SELECT undistribute_table('public.t'::regclass)"] = [
+        'NOTICE:  creating a new table for public.t\n', 'WARNING:  foreign key fk_1 will be dropped\n']
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'table': 'public.t'})
+    db.run(UNITS)
+    assert module.warnings == ['public.t: foreign key fk_1 will be dropped']

@@ -21,13 +21,14 @@ CONNECTION = {'db', 'login_user', 'login_password', 'login_host', 'login_unix_so
 def d(**over):
     base = dict(name='orders', column='customer_id', shard_count=None, colocate_with='default',
                 replication_factor=None, concurrently=False, truncate_local_data=False, allow_redistribute=False,
-                state='present', db='app')
+                cascade_to_colocated=None, cascade_via_foreign_keys=False, state='present', db='app')
     base.update(over)
     return base
 
 
 def r(**over):
-    base = dict(name='customers', allow_redistribute=False, truncate_local_data=False, state='present', db='app')
+    base = dict(name='customers', allow_redistribute=False, truncate_local_data=False, cascade_via_foreign_keys=False,
+                state='present', db='app')
     base.update(over)
     return base
 
@@ -83,6 +84,9 @@ def rendered(units):
      'shard_count, concurrently only apply with state: present'),
     ({'state': 'absent', 'column': None, 'colocate_with': 'none'}, 'colocate_with only applies'),
     ({'state': 'absent', 'column': None, 'truncate_local_data': True}, 'truncate_local_data only applies'),
+    ({'state': 'absent', 'column': None, 'cascade_to_colocated': True}, 'cascade_to_colocated only applies'),
+    ({'cascade_to_colocated': False}, 'cascade_to_colocated only applies with allow_redistribute: true'),
+    ({'cascade_via_foreign_keys': True}, 'cascade_via_foreign_keys only applies with state: absent'),
 ])
 def test_validate_distributed_refuses(over, fragment):
     msg = validate_distributed(d(**over))
@@ -93,6 +97,8 @@ def test_validate_distributed_refuses(over, fragment):
     {}, {'shard_count': 32, 'replication_factor': 2}, {'colocate_with': 'none', 'shard_count': 8},
     {'colocate_with': 'DEFAULT', 'shard_count': 8}, {'concurrently': True, 'replication_factor': 1},
     {'colocate_with': 'public.orders2'}, {'state': 'absent', 'column': None},
+    {'state': 'absent', 'column': None, 'cascade_via_foreign_keys': True},
+    {'allow_redistribute': True, 'cascade_to_colocated': True},
 ])
 def test_validate_distributed_accepts(over):
     assert validate_distributed(d(**over)) is None
@@ -100,6 +106,8 @@ def test_validate_distributed_accepts(over):
 
 def test_validate_reference():
     assert 'name must name a table' in validate_reference(r(name=' '))
+    assert 'cascade_via_foreign_keys only applies' in validate_reference(r(cascade_via_foreign_keys=True))
+    assert validate_reference(r(state='absent', cascade_via_foreign_keys=True)) is None
     assert 'truncate_local_data only applies' in validate_reference(r(state='absent', truncate_local_data=True))
     assert validate_reference(r()) is None
 
@@ -164,6 +172,22 @@ DIST_PLANS = [
       "SELECT create_distributed_table('public.customers'::regclass, 'id')"], {'type': 'distributed'}),
     ('absent: undistribute', d(state='absent', column=None), snap(dist()),
      ["SELECT undistribute_table('public.orders'::regclass)"], {'type': 'local', 'column': None}),
+    ('absent: undistribute with the tables linked by foreign keys',
+     d(state='absent', column=None, cascade_via_foreign_keys=True), snap(dist()),
+     ["SELECT undistribute_table('public.orders'::regclass, cascade_via_foreign_keys => true)"], {'type': 'local'}),
+    ('redistribute: shard count cascaded to the colocated tables',
+     d(shard_count=16, allow_redistribute=True, cascade_to_colocated=True),
+     snap(dist(rf=1), colocated=['order_items']),
+     ["SELECT alter_distributed_table('public.orders'::regclass, shard_count => 16, cascade_to_colocated => true)"],
+     {'shard_count': 16}),
+    ('redistribute: shard count breaking the colocation',
+     d(shard_count=16, allow_redistribute=True, cascade_to_colocated=False),
+     snap(dist(rf=1), colocated=['order_items']),
+     ["SELECT alter_distributed_table('public.orders'::regclass, shard_count => 16, cascade_to_colocated => false)"],
+     {'shard_count': 16}),
+    ('redistribute: column only, cascade not needed', d(column='id', allow_redistribute=True),
+     snap(dist(rf=1), colocated=['order_items']),
+     ["SELECT alter_distributed_table('public.orders'::regclass, distribution_column => 'id')"], {'column': 'id'}),
     ('absent: local already', d(state='absent', column=None), snap(trow()), [], {'type': 'local'}),
     ('absent: reference table is left alone', d(name='customers', state='absent', column=None), snap(ref()), [],
      {'type': 'reference'}),
@@ -228,6 +252,10 @@ DIST_REFUSALS = [
      snap(dist('order_items', colocation=9), target=dist()), ['it is not colocated with public.orders']),
     ('reference table asked distributed', d(name='customers', column='id'), snap(ref()),
      ['it is a reference table', 'allow_redistribute']),
+    ('shard count of a colocated table without cascade_to_colocated', d(shard_count=16, allow_redistribute=True),
+     snap(dist(rf=1), colocated=['order_items', 'returns']),
+     ['public.orders shares its colocation group with order_items, returns', 'cascade_to_colocated: true',
+      'nothing was changed']),
 ]
 
 
@@ -267,6 +295,8 @@ REF_PLANS = [
       "SELECT create_reference_table('public.users'::regclass)"], {'type': 'reference'}),
     ('absent: undistribute', r(state='absent'), snap(ref()),
      ["SELECT undistribute_table('public.customers'::regclass)"], {'type': 'local'}),
+    ('absent with foreign keys', r(state='absent', cascade_via_foreign_keys=True), snap(ref()),
+     ["SELECT undistribute_table('public.customers'::regclass, cascade_via_foreign_keys => true)"], {}),
     ('absent: local already', r(state='absent'), snap(trow('customers')), [], {'type': 'local'}),
     ('absent: distributed left alone', r(name='orders', state='absent'), snap(dist()), [], {'type': 'distributed'}),
 ]
