@@ -161,7 +161,7 @@ class _LocalInstances:
         for datadir in self.datadirs[1:]:
             _run(self._cmd(["cp", "-a", str(template), str(datadir)]), "copying the data directory")
         for datadir, port in zip(self.datadirs, self.ports, strict=True):
-            conf = datadir / "postgresql.auto.conf"
+            conf = datadir / "postgresql.conf"
             settings = {
                 "listen_addresses": f"'{LOCAL_HOST}'",
                 "port": str(port),
@@ -274,7 +274,7 @@ class Cluster:
             nodes = [
                 Node(name=LOCAL_HOST, port=port, datadir=datadir,
                      conninfo={"host": LOCAL_HOST, "port": port, "user": "postgres", "password": local.password,
-                               "dbname": TEST_DBNAME, "sslmode": "require", "connect_timeout": 10},
+                               "dbname": TEST_DBNAME, "sslmode": "prefer", "connect_timeout": 10},
                      role="coordinator" if i == 0 else "worker")
                 for i, (port, datadir) in enumerate(zip(local.ports, local.datadirs, strict=True))
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from conftest import Sql, sorted_nodes
@@ -145,6 +146,54 @@ def test_add_node_worker_without_the_extension(sql: Sql, coordinator: Node) -> N
     assert "WARNING:  function assign_distributed_transaction_id(integer, integer, unknown) does not exist" in (
         sql.notices())
     assert sql.one("SELECT count(*) FROM pg_dist_node WHERE nodeport = %s", (worker.port,)) == 0
+
+
+def wait_for_setting(sql: Sql, node: Node, name: str, value: str) -> None:
+    """Wait until a new session on ``node`` sees ``name = value`` (after pg_reload_conf)."""
+    deadline = time.monotonic() + 10
+    while True:
+        conn = sql.cluster.connect(node)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"SHOW {name}")
+                if cur.fetchone()[0] == value:
+                    return
+        finally:
+            conn.close()
+        assert time.monotonic() < deadline, f"{name} did not become {value} on {node.address}"
+        time.sleep(0.1)
+
+
+def test_add_node_worker_without_ssl(sql: Sql, coordinator: Node) -> None:
+    worker = sql.cluster.workers[-1]
+    user = sql.one("SELECT current_user")
+    sql("ALTER SYSTEM SET ssl = off", node=worker)
+    sql("SELECT pg_reload_conf()", node=worker)
+    try:
+        wait_for_setting(sql, worker, "ssl", "off")
+        error = sql.error("SELECT citus_add_node(%s, %s)", (worker.name, worker.port))
+    finally:
+        sql("ALTER SYSTEM RESET ssl", node=worker)
+        sql("SELECT pg_reload_conf()", node=worker)
+        wait_for_setting(sql, worker, "ssl", "on")
+    assert error.diag.message_primary == (
+        f"connection to the remote node {user}@{worker.name}:{worker.port} failed with the following error: "
+        "server does not support SSL, but SSL was required")
+
+
+def test_add_node_authentication_rejected(sql: Sql, coordinator: Node) -> None:
+    worker = sql.cluster.workers[-1]
+    user = sql.one("SELECT current_user")
+    sql("INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, current_user, 'password=wrong')")
+    try:
+        error = sql.error("SELECT citus_add_node(%s, %s)", (worker.name, worker.port))
+    except pytest.fail.Exception:
+        pytest.skip(f"{worker.address} does not ask for a password")
+    finally:
+        sql("DELETE FROM pg_dist_authinfo")
+    assert error.diag.message_primary == (
+        f"connection to the remote node {user}@{worker.name}:{worker.port} failed with the following error: "
+        f'FATAL:  password authentication failed for user "{user}"')
 
 
 def test_add_node_when_the_coordinator_is_localhost(sql: Sql) -> None:
