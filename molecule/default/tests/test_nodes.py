@@ -1,0 +1,45 @@
+"""Every node: PostgreSQL 15 runs and starts at boot, citus is preloaded first, the extension is in every
+declared database, and only authenticated TLS connections of the cluster role are admitted."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATABASES, psql
+
+
+def test_postgresql_15_is_running_and_enabled(host) -> None:
+    service = host.service("postgresql@15-main")
+    assert service.is_running
+    assert service.is_enabled
+    assert psql(host, "SHOW server_version_num").startswith("15")
+
+
+def test_citus_is_preloaded_first(host) -> None:
+    libraries = [lib.strip() for lib in psql(host, "SHOW shared_preload_libraries").split(",")]
+    assert libraries[0] == "citus"
+
+
+@pytest.mark.parametrize("setting, expected", [("wal_level", "logical"), ("ssl", "on")])
+def test_citus_server_settings(host, setting: str, expected: str) -> None:
+    assert psql(host, f"SHOW {setting}") == expected
+
+
+@pytest.mark.parametrize("db", DATABASES)
+def test_citus_extension_in_every_database(host, db: str) -> None:
+    assert psql(host, "SELECT count(*) FROM pg_extension WHERE extname = 'citus'", db=db) == "1"
+
+
+def test_no_trust_rule_over_the_network(host) -> None:
+    rules = psql(host, "SELECT count(*) FROM pg_hba_file_rules WHERE type <> 'local' AND auth_method = 'trust'")
+    assert rules == "0"
+    assert psql(host, "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL") == "0"
+
+
+def test_cluster_password_file_is_private(host) -> None:
+    pgpass = host.file("/var/lib/postgresql/.pgpass")
+    assert pgpass.user == "postgres"
+    assert pgpass.mode == 0o600
+
+
+def test_cluster_password_is_stored_as_scram(host) -> None:
+    assert psql(host, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'postgres'") == "t"
