@@ -257,7 +257,9 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
             raise Refusal(f"replication_factor {rf} differs from the replication factor "
                           f"{target['replication_factor']} of {target['name']}: colocated tables share it; drop "
                           f"replication_factor or make them equal")
-        if snap.get('same_column_in_target') and column != target['column']:
+        # a column named like the other table's distribution column probably holds its values (order_items.customer_id
+        # vs orders.customer_id); 'id' is every table's own key by convention, so it says nothing
+        if snap.get('same_column_in_target') and column != target['column'] and target['column'] != 'id':
             result.warnings.append(
                 f"{qualified} is distributed by {column} while {target['name']} is distributed by {target['column']}, "
                 f"and {qualified} also has a column {target['column']}: colocation only helps joins on the "

@@ -67,7 +67,8 @@ options:
     default: 5432
   cluster:
     description:
-      - Name of the node cluster (C(nodecluster)), for clusters of secondaries.
+      - Name of the node cluster (C(nodecluster)), for clusters of secondaries. Citus keeps primaries and the
+        coordinator in V(default).
     type: str
     default: default
   should_have_shards:
@@ -263,6 +264,9 @@ def validate(params: dict[str, Any]) -> str | None:
         return "role: secondary needs group_id or primary_name (the primary it replicates)"
     if params.get('role') == 'primary' and params.get('primary_name'):
         return "primary_name is for role: secondary; a primary has no primary"
+    if (params.get('role') == 'primary' or params.get('coordinator')) and params.get('cluster', 'default') != 'default':
+        return (f"cluster {params['cluster']} is for secondaries: Citus adds primaries (and the coordinator) to the "
+                f"default cluster only")
     if params.get('coordinator'):
         if params.get('state') == 'disabled':
             return "the coordinator cannot be disabled (Citus refuses it); use state: present or absent"
@@ -359,12 +363,7 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
 
     if node is None and params.get('coordinator'):
         coord = snap.get('coordinator')
-        args: tuple = (name, port)
-        query = "SELECT citus_set_coordinator_host(%s, %s)"
-        if params['cluster'] != 'default':
-            query = "SELECT citus_set_coordinator_host(%s, %s, node_cluster => %s)"
-            args = (name, port, params['cluster'])
-        statements = [Statement(query, args, action='coordinator')]
+        statements = [Statement("SELECT citus_set_coordinator_host(%s, %s)", (name, port), action='coordinator')]
         after = dict(coord) if coord else new_node(params, 0)
         after.update(name=name, port=port)
         wanted = params.get('should_have_shards')

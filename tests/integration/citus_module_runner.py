@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -146,6 +148,11 @@ class CitusHelper:
     @property
     def workers(self) -> list[Any]:
         return self.cluster.workers
+
+    def need_workers(self, count: int) -> None:
+        """Skip when the cluster (a real one given by CITUS_TEST_WORKERS) has fewer workers."""
+        if len(self.workers) < count:
+            pytest.skip(f"needs {count} workers, the test cluster has {len(self.workers)}")
 
     def register(self, workers: int = 2) -> None:
         """Coordinator plus the first `workers` workers, through the module."""

@@ -59,6 +59,7 @@ def test_info_on_the_seed(seeded):
 def test_rebalance_plan_after_adding_a_worker(seeded):
     citus = seeded
     citus.ok('citus_distributed_table', name='users', column='id')
+    citus.need_workers(3)
     w2 = citus.workers[2]
     citus.ok('citus_node', name=w2.name, port=w2.port)
     info = citus.ok('citus_info')

@@ -109,6 +109,7 @@ def test_new_worker_without_shards_is_added_in_one_transaction(citus):
 
 def test_absent_refuses_a_node_with_shards_then_drains_it(seeded):
     citus = seeded
+    citus.need_workers(3)
     w0, w1, w2 = citus.workers[:3]
     citus.ok('citus_node', name=w2.name, port=w2.port)  # a third worker to take the shards
     citus.ok('citus_distributed_table', name='users', column='id')
@@ -178,6 +179,7 @@ def test_role_and_group_mismatch_fail_clearly(seeded):
 
 def test_secondary_by_primary_name(seeded):
     citus = seeded
+    citus.need_workers(3)
     w0, w2 = citus.workers[0], citus.workers[2]
     queries = [f"SELECT citus_add_secondary_node('{w2.name}', {w2.port}, '{w0.name}', {w0.port})"]
     check = citus.ok('citus_node', check=True, name=w2.name, port=w2.port, role='secondary', primary_name=w0.name,
@@ -196,7 +198,7 @@ def test_secondary_by_primary_name(seeded):
 
 
 def test_worker_without_citus_extension(citus):
-    c, w = citus.coordinator, citus.workers[2]
+    c, w = citus.coordinator, citus.workers[-1]
     citus.ok('citus_node', name=c.name, port=c.port, coordinator=True)
     citus.sql("DROP EXTENSION citus", node=w)
     before = citus.catalogs()

@@ -219,6 +219,12 @@ def test_absent_missing_table_warns():
     assert result.units == [] and 'does not exist' in result.warnings[0]
 
 
+def test_no_same_named_column_warning_for_id():
+    result = plan_distributed(d(name='visits', column='user_id', colocate_with='users'),
+                              snap(trow('visits'), target=dist('users', column='id'), same_column_in_target=True))
+    assert result.warnings == []
+
+
 def test_same_named_column_warning():
     result = plan_distributed(d(name='order_items', column='order_id', colocate_with='orders'),
                               snap(trow('order_items'), target=dist(), same_column_in_target=True))
