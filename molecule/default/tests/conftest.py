@@ -23,8 +23,8 @@ PLATFORMS = _load(SCENARIO / "molecule.yml")["platforms"]
 DATABASES: list[str] = ALL_VARS.get("citus_databases", ["postgres"])
 WORKERS: list[str] = [p["name"] for p in PLATFORMS if "citus_workers" in p.get("groups", [])]
 COORDINATOR: str = next(p["name"] for p in PLATFORMS if "citus_coordinator" in p.get("groups", []))
-DISTRIBUTED: list[dict[str, Any]] = COORDINATOR_VARS.get("citus_distributed_tables", [])
-REFERENCE: list[dict[str, Any]] = COORDINATOR_VARS.get("citus_reference_tables", [])
+DISTRIBUTED: list[dict[str, Any]] = COORDINATOR_VARS.get("citus_cluster_distributed_tables", [])
+REFERENCE: list[dict[str, Any]] = COORDINATOR_VARS.get("citus_cluster_reference_tables", [])
 
 
 def psql(host: Any, sql: str, db: str = "postgres", env: str = "", conninfo: str = "") -> str:
