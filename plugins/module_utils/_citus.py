@@ -22,17 +22,48 @@ from typing import Any
 from ansible.module_utils.basic import missing_required_lib
 
 PSYCOPG_IMPORT_ERROR: str | None = None
+psycopg2: Any = None
+psycopg: Any = None
 try:
     import psycopg2
     import psycopg2.extensions
-    from psycopg2 import sql
-
-    HAS_PSYCOPG = True
 except ImportError:  # pragma: no cover - exercised only where psycopg2 is absent
-    psycopg2 = None
-    sql = None
-    HAS_PSYCOPG = False
     PSYCOPG_IMPORT_ERROR = traceback.format_exc()
+try:
+    import psycopg  # psycopg 3, used when psycopg2 is absent (3.1 or later: client-side binding cursors)
+    from psycopg import ClientCursor as _ClientCursor
+
+    if tuple(int(part) for part in psycopg.__version__.split('.')[:2]) < (3, 1):
+        psycopg = None
+except ImportError:
+    psycopg = None
+
+
+class _NoDriverError(Exception):
+    """Stands in for the driver's error class when no driver is installed."""
+
+
+def use_driver(name: str | None) -> None:
+    """Select the PostgreSQL driver: 'psycopg2' (preferred), 'psycopg' (psycopg 3) or None (what is installed)."""
+    global DRIVER, DB_ERROR, sql, HAS_PSYCOPG
+    if name is None:
+        name = 'psycopg2' if psycopg2 is not None else 'psycopg' if psycopg is not None else ''
+    if name == 'psycopg2' and psycopg2 is not None:
+        from psycopg2 import sql as _sql
+        DRIVER, DB_ERROR, sql = 'psycopg2', psycopg2.Error, _sql
+    elif name == 'psycopg' and psycopg is not None:
+        from psycopg import sql as _sql
+        DRIVER, DB_ERROR, sql = 'psycopg', psycopg.Error, _sql
+    else:
+        DRIVER, DB_ERROR, sql = '', _NoDriverError, None
+    HAS_PSYCOPG = bool(DRIVER)
+
+
+DRIVER = ''
+DB_ERROR: Any = _NoDriverError
+sql: Any = None
+HAS_PSYCOPG = False
+use_driver(None)
 
 SHARD_COUNT_MIN = 1
 SHARD_COUNT_MAX = 64000
@@ -103,7 +134,7 @@ class PgErrorInfo:
 
 
 def error_info(exc: BaseException, notices: list[str] | None = None) -> PgErrorInfo:
-    """Pull the parts of a psycopg2 error (primary message, detail, hint, SQLSTATE)."""
+    """Pull the parts of a psycopg error (primary message, detail, hint, SQLSTATE)."""
     diag = getattr(exc, 'diag', None)
     primary = getattr(diag, 'message_primary', None) if diag is not None else None
     if not primary:
@@ -115,7 +146,7 @@ def error_info(exc: BaseException, notices: list[str] | None = None) -> PgErrorI
         primary=one_line(primary),
         detail=one_line(getattr(diag, 'message_detail', None) or '') if diag is not None else '',
         hint=one_line(getattr(diag, 'message_hint', None) or '') if diag is not None else '',
-        sqlstate=(getattr(exc, 'pgcode', None) or '') if diag is not None else '',
+        sqlstate=(getattr(exc, 'pgcode', None) or getattr(exc, 'sqlstate', None) or '') if diag is not None else '',
         notices=[one_line(n) for n in (notices or [])],
     )
 
@@ -336,7 +367,7 @@ def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) ->
 
 @dataclass
 class Statement:
-    query: Any  # str or psycopg2.sql.Composable
+    query: Any  # str or a psycopg sql.Composable
     params: tuple | dict | None = None
     action: str = ''  # for error translation
 
@@ -388,17 +419,37 @@ class CitusDB:
         self.context: dict[str, Any] = dict(context or {})
         self.context.setdefault('db', module.params.get('db'))
         self.conn = None
+        self._sink: list[str] = []
         if not HAS_PSYCOPG:
-            module.fail_json(msg=missing_required_lib('psycopg2'), exception=PSYCOPG_IMPORT_ERROR)
+            module.fail_json(msg=missing_required_lib('psycopg2 (or psycopg 3.1 or later)'),
+                             exception=PSYCOPG_IMPORT_ERROR)
         kwargs = conn_kwargs(module.params)
         try:
-            self.conn = psycopg2.connect(**kwargs)
-            self.conn.autocommit = True
-        except psycopg2.Error as exc:
+            if DRIVER == 'psycopg2':
+                self.conn = psycopg2.connect(**kwargs)
+                self.conn.autocommit = True
+            else:
+                self.conn = psycopg.connect(**kwargs, autocommit=True, cursor_factory=_ClientCursor)
+                self.conn.add_notice_handler(
+                    lambda diag: self._sink.append(f"{diag.severity}:  {diag.message_primary}"))
+        except DB_ERROR as exc:
             where = kwargs.get('host') or 'the local socket'
             module.fail_json(msg=f"unable to connect to database {kwargs.get('dbname', '(default)')} on {where}: "
                                  f"{one_line(exc)}")
         self.cursor = self.conn.cursor()
+
+    def notices(self) -> list[str]:
+        """Server notices and warnings of the statements since the last clear_notices()."""
+        if DRIVER == 'psycopg2':
+            return list(getattr(self.conn, 'notices', None) or [])
+        return list(self._sink)
+
+    def clear_notices(self) -> None:
+        if DRIVER == 'psycopg2':
+            if getattr(self.conn, 'notices', None) is not None:
+                del self.conn.notices[:]
+        else:
+            self._sink.clear()
 
     # -- helpers ------------------------------------------------------------------------------
     def render(self, query: Any, params: tuple | dict | None = None) -> str:
@@ -406,8 +457,7 @@ class CitusDB:
         return text.decode('utf-8', 'replace') if isinstance(text, bytes) else str(text)
 
     def _fail(self, exc: BaseException, context: dict[str, Any], suffix: str = '') -> None:
-        notices = list(getattr(self.conn, 'notices', []) or [])
-        info = error_info(exc, notices)
+        info = error_info(exc, self.notices())
         msg = translate_error(info, {**self.context, **context})
         self.close()
         self.module.fail_json(msg=f"{msg}{suffix}", queries=self.queries)
@@ -415,12 +465,13 @@ class CitusDB:
     def fetchall(self, query: Any, params: tuple | dict | None = None, **context: Any) -> list[dict[str, Any]]:
         """Run a read-only query; rows as dicts. Not recorded in queries."""
         try:
+            self.clear_notices()
             self.cursor.execute(query, params)
             if self.cursor.description is None:
                 return []
             names = [d[0] for d in self.cursor.description]
             return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()]
-        except psycopg2.Error as exc:
+        except DB_ERROR as exc:
             self._fail(exc, {'action': 'read', **context})
         return []  # pragma: no cover
 
@@ -455,15 +506,14 @@ class CitusDB:
                 if self.check_mode:
                     continue
                 try:
-                    if hasattr(self.conn, 'notices'):
-                        del self.conn.notices[:]
+                    self.clear_notices()
                     self.cursor.execute(stmt.query, stmt.params)
                     if rendered == 'BEGIN':
                         in_tx = True
                     self._relay_warnings()
-                except psycopg2.Error as exc:
+                except DB_ERROR as exc:
                     if in_tx:
-                        with contextlib.suppress(psycopg2.Error):
+                        with contextlib.suppress(DB_ERROR):
                             self.cursor.execute('ROLLBACK')
                     done = [u.done for u in units[:index] if u.done]
                     if done:
@@ -474,7 +524,7 @@ class CitusDB:
 
     def _relay_warnings(self) -> None:
         """Pass the server's WARNINGs (e.g. foreign keys Citus drops) on as module warnings."""
-        for notice in list(getattr(self.conn, 'notices', []) or []):
+        for notice in self.notices():
             text = one_line(notice)
             if text.startswith('WARNING:'):
                 self.module.warn(f"{self.context.get('table') or self.context.get('node') or 'server'}: "

@@ -117,17 +117,13 @@ rebalance:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     NODE_COLUMNS,
     CitusDB,
     citus_common_argument_spec,
     table_type,
 )
-
-try:
-    from psycopg2 import Error as PsycopgError
-except ImportError:  # pragma: no cover - CitusDB reports the missing library
-    PsycopgError = Exception
 
 NODES = (f"SELECT {NODE_COLUMNS}, (SELECT count(*) FROM pg_dist_placement pl WHERE pl.groupid = n.groupid) "
          f"AS shard_placements FROM pg_dist_node n ORDER BY groupid, nodeid")
@@ -245,7 +241,7 @@ def main() -> None:
             names = [d[0] for d in db.cursor.description]
             plan = [{n: jsonable(row[i]) for i, n in enumerate(names)} for row in db.cursor.fetchall()]
             rebalance.update(plan_size=len(plan), plan=plan)
-        except PsycopgError as exc:
+        except _citus.DB_ERROR as exc:
             module.warn(f"could not compute the rebalance plan: {' '.join(str(exc).split())}")
     if db.fetchone(JOBS_EXIST)['present']:
         rebalance['jobs_supported'] = True

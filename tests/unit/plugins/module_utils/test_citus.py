@@ -286,8 +286,9 @@ class FakeModule:
 @pytest.fixture
 def fake(monkeypatch):
     conn = FakeConn()
+    monkeypatch.setattr(_citus, 'DRIVER', 'psycopg2')
     monkeypatch.setattr(_citus.psycopg2, 'connect', lambda **kw: conn)
-    monkeypatch.setattr(_citus.psycopg2, 'Error', FakeError)
+    monkeypatch.setattr(_citus, 'DB_ERROR', FakeError)
     return conn
 
 
@@ -346,8 +347,9 @@ def test_connect_failure_is_one_line(monkeypatch):
     def boom(**kw):
         raise FakeError('connection to server at "10.0.0.9", port 5432 failed: Connection refused\n\tIs the server '
                         'running on that host and accepting TCP/IP connections?\n')
+    monkeypatch.setattr(_citus, 'DRIVER', 'psycopg2')
     monkeypatch.setattr(_citus.psycopg2, 'connect', boom)
-    monkeypatch.setattr(_citus.psycopg2, 'Error', FakeError)
+    monkeypatch.setattr(_citus, 'DB_ERROR', FakeError)
     module = FakeModule()
     module.params['login_host'] = '10.0.0.9'
     with pytest.raises(Failed):
@@ -361,7 +363,18 @@ def test_missing_psycopg2(monkeypatch):
     module = FakeModule()
     with pytest.raises(Failed):
         _citus.CitusDB(module)
-    assert 'psycopg2' in module.failed['msg']
+    assert 'psycopg2 (or psycopg 3.1 or later)' in module.failed['msg']
+
+
+def test_driver_selection():
+    try:
+        _citus.use_driver('nonexistent')
+        assert _citus.DRIVER == '' and _citus.HAS_PSYCOPG is False
+        _citus.use_driver(None)
+        assert _citus.DRIVER == 'psycopg2' and _citus.DB_ERROR is _citus.psycopg2.Error
+        assert _citus.sql.Identifier('a', 'b') is not None
+    finally:
+        _citus.use_driver(None)
 
 
 def test_run_relays_server_warnings(fake):
