@@ -73,5 +73,5 @@ notes:
   - The C(citus) extension must exist in O(db) on the coordinator and on every worker (the C(pgcitus.cluster.citus)
     role creates it).
 requirements:
-  - psycopg2 >= 2.8 on the host that runs the module
+  - psycopg2 >= 2.8 on the host that runs the module (or psycopg >= 3.1, used when psycopg2 is absent)
 '''

@@ -8,7 +8,7 @@ DOCUMENTATION = r'''
 ---
 module: citus_distributed_table
 short_description: Distribute a table across Citus workers, or turn it back into a local table
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Makes a table a hash-distributed Citus table with C(create_distributed_table), declaratively.
   - Reads C(pg_dist_partition), C(pg_dist_shard) and C(pg_dist_colocation) first and acts only on a difference.
@@ -116,7 +116,7 @@ seealso:
     description: The Citus function this module calls.
     link: https://docs.citusdata.com/en/stable/develop/api_udf.html#create-distributed-table
 author:
-  - pgcitus.cluster contributors
+  - pgcitus.cluster developers (@pgcitus)
 '''
 
 EXAMPLES = r'''

@@ -8,7 +8,7 @@ DOCUMENTATION = r'''
 ---
 module: citus_info
 short_description: Gather facts about a Citus cluster from its coordinator
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Returns the Citus and PostgreSQL versions, the registered nodes with the shards they hold, the Citus tables with
     their placements per node, the colocation groups, the size of the rebalance plan and the background jobs that
@@ -38,7 +38,7 @@ seealso:
   - module: pgcitus.cluster.citus_distributed_table
   - module: pgcitus.cluster.citus_reference_table
 author:
-  - pgcitus.cluster contributors
+  - pgcitus.cluster developers (@pgcitus)
 '''
 
 EXAMPLES = r'''

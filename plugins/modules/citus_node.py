@@ -8,7 +8,7 @@ DOCUMENTATION = r'''
 ---
 module: citus_node
 short_description: Register, activate, disable, drain and remove Citus nodes
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Manages the membership of a node in a Citus cluster, declaratively, by talking to the coordinator.
   - Reads C(pg_dist_node) first and calls a Citus function only when the node differs from what is asked.
@@ -115,7 +115,7 @@ seealso:
     description: citus_add_node, citus_remove_node, citus_disable_node, citus_drain_node and friends.
     link: https://docs.citusdata.com/en/stable/develop/api_udf.html#cluster-management-and-repair-functions
 author:
-  - pgcitus.cluster contributors
+  - pgcitus.cluster developers (@pgcitus)
 '''
 
 EXAMPLES = r'''

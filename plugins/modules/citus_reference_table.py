@@ -8,7 +8,7 @@ DOCUMENTATION = r'''
 ---
 module: citus_reference_table
 short_description: Make a table a Citus reference table (a copy on every node), or a local table again
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Makes a table a Citus reference table with C(create_reference_table), declaratively; small tables that every
     distributed table joins with (customers, countries) belong there.
@@ -66,7 +66,7 @@ seealso:
     description: The Citus function this module calls.
     link: https://docs.citusdata.com/en/stable/develop/api_udf.html#create-reference-table
 author:
-  - pgcitus.cluster contributors
+  - pgcitus.cluster developers (@pgcitus)
 '''
 
 EXAMPLES = r'''
