@@ -233,6 +233,7 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
                         'replication_factor': None}
         return result
 
+    check_relkind(row)
     column = params['column']
     if snap.get('column') is None:
         raise Refusal(f"table {qualified} has no column {column}: set column to one of its columns")
@@ -326,8 +327,7 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
             result.units = [Unit([alter])]
         after['replication_factor'] = keep_rf
         if params.get('shard_count') is None and target is None:
-            after['shard_count'] = current.get('shard_count') if current.get('column') == column else \
-                wanted['shard_count']
+            after['shard_count'] = current.get('shard_count')  # alter_distributed_table keeps the shard count
         result.after = after
         return result
 
@@ -338,6 +338,17 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         params, qualified, rows, set_rf, target['name'] if target else None)
     result.after = after
     return result
+
+
+RELKINDS = {'r': 'table', 'p': 'partitioned table', 'f': 'foreign table', 'v': 'view', 'm': 'materialized view',
+            'S': 'sequence', 'i': 'index', 'I': 'partitioned index', 'c': 'composite type', 't': 'TOAST table'}
+
+
+def check_relkind(row: dict[str, Any]) -> None:
+    """Only tables can be Citus tables: refuse a view, sequence or index by its name before Citus does."""
+    kind = row.get('relkind') or 'r'
+    if kind not in ('r', 'p', 'f'):
+        raise Refusal(f"{row['qualified']} is a {RELKINDS.get(kind, kind)}, not a table: name a table")
 
 
 def check_nodes(snap: dict[str, Any], rf: int | None, qualified: str) -> None:
@@ -384,6 +395,7 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     if current['type'] == 'reference':
         result.after = current
         return result
+    check_relkind(row)
     after = {'name': qualified, 'type': 'reference', 'column': None, 'shard_count': 1, 'colocation_id': None,
              'replication_factor': None}
     create = [Statement("SELECT create_reference_table(%s::regclass)", (qualified,), action='reference')]

@@ -334,3 +334,32 @@ def test_undistribute_cascading_via_foreign_keys(seeded):
     assert res['queries'] == ["SELECT undistribute_table('public.orders'::regclass, cascade_via_foreign_keys => true)"]
     assert citus.table('orders') is None and citus.table('customers') is None
     assert citus.all_rows() == rows
+
+
+def test_change_distribution_column_keeps_rows_and_shard_count(seeded):
+    citus = seeded
+    citus.sql("CREATE TABLE events (id bigint NOT NULL, user_id bigint NOT NULL, payload text)")
+    citus.sql("INSERT INTO events SELECT g, 1 + g % 100, 'event ' || g FROM generate_series(1, 300) g")
+    citus.ok('citus_distributed_table', name='events', column='id', shard_count=8)
+    before, rows = citus.catalogs(), citus.rows('events')
+    msg = citus.fails('citus_distributed_table', name='events', column='user_id')
+    assert 'distribution column is id (asked: user_id)' in msg
+    assert citus.catalogs() == before
+    res = citus.ok('citus_distributed_table', name='events', column='user_id', allow_redistribute=True)
+    assert res['queries'] == ["SELECT alter_distributed_table('public.events'::regclass, "
+                              "distribution_column => 'user_id')"]
+    assert res['rows_copied'] == 300
+    table = citus.table('events')
+    assert table['column'] == 'user_id' and table['shards'] == 8
+    assert res['table']['column'] == 'user_id' and res['table']['shard_count'] == 8
+    assert citus.rows('events') == rows
+    assert citus.ok('citus_distributed_table', name='events', column='user_id')['changed'] is False
+
+
+def test_views_are_not_tables(seeded):
+    citus = seeded
+    citus.sql("CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100")
+    msg = citus.fails('citus_distributed_table', name='big_orders', column='customer_id')
+    assert 'public.big_orders is a view, not a table' in msg
+    msg = citus.fails('citus_reference_table', name='big_orders')
+    assert 'public.big_orders is a view, not a table' in msg

@@ -152,9 +152,10 @@ DIST_PLANS = [
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
       "SELECT alter_distributed_table('public.orders'::regclass, shard_count => 64)", 'COMMIT'],
      {'shard_count': 64, 'replication_factor': 2}),
-    ('redistribute: column via alter, rf 1', d(column='id', allow_redistribute=True), snap(dist(rf=1)),
+    ('redistribute: column via alter, rf 1, shard count kept', d(column='id', allow_redistribute=True),
+     snap(dist(rf=1, shards=8)),
      ["SELECT alter_distributed_table('public.orders'::regclass, distribution_column => 'id')"],
-     {'column': 'id', 'replication_factor': 1}),
+     {'column': 'id', 'replication_factor': 1, 'shard_count': 8}),
     ('redistribute: colocation via alter', d(name='order_items', colocate_with='orders', allow_redistribute=True),
      snap(dist('order_items', colocation=5, rf=2), target=dist()),
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
@@ -235,6 +236,7 @@ def test_same_named_column_warning():
 DIST_REFUSALS = [
     ('missing table', d(), snap(None), ['table orders does not exist in database app']),
     ('missing column', d(column='nope'), snap(trow(), column=None), ['public.orders has no column nope']),
+    ('a view', d(), snap(trow(relkind='v')), ['public.orders is a view, not a table']),
     ('no node registered', d(), snap(trow(), nodes={'registered': 0, 'shard_nodes': 0}),
      ['no node is registered', 'localhost']),
     ('rf above the nodes', d(replication_factor=3), snap(trow()),
@@ -322,6 +324,7 @@ def test_plan_reference(params, snapshot, queries, after):
     (r(name='orders'), snap(dist()), ['public.orders is a distributed table (distributed by customer_id)',
                                       'allow_redistribute: true', 'nothing was changed']),
     (r(), snap(trow('customers'), nodes={'registered': 0, 'shard_nodes': 0}), ['no node is registered']),
+    (r(), snap(trow('customers', relkind='S')), ['public.customers is a sequence, not a table']),
 ])
 def test_plan_reference_refuses(params, snapshot, fragments):
     with pytest.raises(Refusal) as err:
