@@ -53,9 +53,10 @@ choose_citus() {
     cat <<BANNER
 ################################################################################################
 #  USING THE CITUS API EMULATOR, NOT CITUS.                                                    #
-#  No CITUS_DEB was given and no Citus repository was asked for, so the lab installs the       #
-#  project's test stand-in: it answers Citus's SQL API and keeps the metadata (nodes, shards,  #
-#  placements) but moves no data: rows stay on the coordinator.                                #
+#  No real Citus package was given (CITUS_DEB is the emulator package `make setup` builds)    #
+#  and no Citus repository was asked for, so the lab installs the project's test stand-in: it  #
+#  answers Citus's SQL API and keeps the metadata (nodes, shards, placements) but moves no     #
+#  data: the rows stay on the coordinator.                                                     #
 #  For real Citus: CITUS_DEB=/path/to/postgresql-15-citus-13.2_*.deb make lab                  #
 #              or: CITUS_SOURCE=repository make lab   (the vendor's apt repository)            #
 ################################################################################################
@@ -156,7 +157,7 @@ SQL
   cat <<EOF
 ==> The lab is up: coordinator $COORDINATOR, workers ${NODES[1]} and ${NODES[2]} (Docker network $LAB_NAME).
     Connect:    docker exec -it -u postgres $COORDINATOR psql
-    Converge:   ansible-playbook -i $(inventory) playbooks/site.yml   (a rerun changes nothing)
+    Again:      make lab   (converges again with inventory/lab: a rerun changes nothing)
     Password:   the nodes' cluster password is in $STATE/cluster-password
     Remove:     make lab-down
 EOF
