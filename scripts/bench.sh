@@ -18,7 +18,7 @@ trap 'bash "$LAB" down' EXIT
 timed_converge() {
   local log=$1 start end
   start=$(date +%s.%N)
-  if ! ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ANSIBLE_CALLBACKS_ENABLED= bash "$LAB" converge > "$log" 2>"$log.err"; then
+  if ! ANSIBLE_STDOUT_CALLBACK=ansible.posix.json bash "$LAB" converge > "$log" 2>"$log.err"; then
     echo "bench: the playbook failed; see $log and $log.err" >&2
     exit 1
   fi
