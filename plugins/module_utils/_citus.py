@@ -301,6 +301,10 @@ def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) ->
     if "this call doesn't change any properties of the table" in msg:
         return f"alter_distributed_table found nothing to change on {table or 'the table'}"
 
+    if 'maximum number of prepared transactions reached' in msg:
+        return (f"{msg}: Citus commits writes to several shards with two-phase commit; raise max_prepared_transactions "
+                f"on every node (the pgcitus.cluster.citus role sets it) and restart PostgreSQL")
+
     if 'cascade_to_colocated parameter is necessary' in msg:
         return (f"{table or 'the table'} shares its colocation group with other tables: set cascade_to_colocated: "
                 f"true to change their shard count too, or false to break the colocation")
@@ -497,6 +501,7 @@ class CitusDB:
         """Execute units in order (or, in check mode, only record them)."""
         for index, unit in enumerate(units):
             statements = list(unit.statements)
+            unit_action = next((stmt.action for stmt in statements if stmt.action), '')
             if unit.transaction:
                 statements = [Statement('BEGIN')] + statements + [Statement('COMMIT')]
             in_tx = False
@@ -520,7 +525,7 @@ class CitusDB:
                         suffix = f" (already done before this failure: {'; '.join(done)})"
                     else:
                         suffix = ' (nothing was changed)'
-                    self._fail(exc, {'action': stmt.action}, suffix)
+                    self._fail(exc, {'action': stmt.action or unit_action}, suffix)
 
     def _relay_warnings(self) -> None:
         """Pass the server's WARNINGs (e.g. foreign keys Citus drops) on as module warnings."""

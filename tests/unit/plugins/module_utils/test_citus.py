@@ -144,6 +144,8 @@ TRANSLATIONS = [
     (PgErrorInfo('disabling the first worker node in the metadata is not allowed'), {'action': 'disable',
                                                                                      'node': 'w1:5432'},
      ['cannot disable node w1:5432: disabling the first worker node']),
+    (PgErrorInfo('maximum number of prepared transactions reached', hint='Increase max_prepared_transactions '
+                 '(currently 20).'), {}, ['raise max_prepared_transactions on every node', 'restart PostgreSQL']),
     (PgErrorInfo('something unexpected', detail='More about it', hint='Try this'), {'action': 'drain', 'node': 'w1:1'},
      ['cannot drain node w1:1: something unexpected. More about it. Try this']),
 ]
@@ -331,6 +333,15 @@ def test_run_failure_in_transaction_rolls_back_and_says_what_was_done(fake):
     assert 'replication_factor 2 exceeds the 1 nodes' in msg
     assert 'already done before this failure: public.t is now a local table' in msg
     assert fake.closed
+
+
+def test_run_failure_at_commit_is_named_after_the_unit(fake):
+    fake.fail_on['COMMIT'] = 'could not commit'
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'table': 'public.t'})
+    with pytest.raises(Failed):
+        db.run(UNITS[1:])
+    assert module.failed['msg'].startswith('cannot distribute public.t: could not commit')
 
 
 def test_run_failure_first_unit_says_nothing_changed(fake):
