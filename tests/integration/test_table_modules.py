@@ -363,3 +363,33 @@ def test_views_are_not_tables(seeded):
     assert 'public.big_orders is a view, not a table' in msg
     msg = citus.fails('citus_reference_table', name='big_orders')
     assert 'public.big_orders is a view, not a table' in msg
+
+
+def test_redistributing_a_replicated_table_keeps_its_replication_factor(seeded):
+    citus = seeded
+    citus.ok('citus_distributed_table', **ORDERS)
+    rows = citus.all_rows()
+    res = citus.ok('citus_distributed_table', name='orders', column='customer_id', shard_count=16,
+                   allow_redistribute=True)
+    assert res['queries'] == ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
+                              "SELECT alter_distributed_table('public.orders'::regclass, shard_count => 16)", 'COMMIT']
+    table = citus.table('orders')
+    assert table['shards'] == 16 and table['replicationfactor'] == 2
+    assert sum(citus.placements_by_group('orders').values()) == 32
+    assert res['table']['replication_factor'] == 2 and res['table']['shard_count'] == 16
+    assert citus.all_rows() == rows
+
+
+def test_worker_added_without_shards_after_reference_tables_exist(seeded):
+    citus = seeded
+    citus.need_workers(3)
+    citus.ok('citus_reference_table', name='customers')
+    citus.ok('citus_distributed_table', name='users', column='id')
+    w2 = citus.workers[2]
+    res = citus.ok('citus_node', name=w2.name, port=w2.port, should_have_shards=False)
+    assert res['queries'][0] == 'BEGIN' and citus.node(w2)['should_have_shards'] is False
+    # new tables do not go to it
+    citus.ok('citus_distributed_table', name='orders', column='customer_id')
+    assert citus.group_of(w2) not in citus.placements_by_group('orders')
+    rows = citus.all_rows()
+    assert rows['customers'][0] == 20
