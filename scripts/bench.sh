@@ -40,6 +40,7 @@ PY
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 cold_times=() rerun_times=() boot_times=()
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine slows every figure)"
 printf '%-4s %-8s %8s %7s %7s %8s %8s\n' run phase seconds tasks ok changed skipped
 for run in $(seq "$RUNS"); do
   bash "$LAB" down
@@ -60,3 +61,4 @@ done
 echo "medians over $RUNS runs: containers up $(printf '%s\n' "${boot_times[@]}" | median) s," \
   "cold converge $(printf '%s\n' "${cold_times[@]}" | median) s," \
   "no-change rerun $(printf '%s\n' "${rerun_times[@]}" | median) s (0 changes)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
