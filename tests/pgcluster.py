@@ -37,8 +37,10 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -103,6 +105,13 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
         out = (proc.stderr or proc.stdout).strip().splitlines()
         raise ClusterError(f"{what} failed: {out[-1] if out else f'exit code {proc.returncode}'}")
     return proc.stdout
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM (e.g. from timeout) into a normal exit, so atexit stops the local instances."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        with contextlib.suppress(ValueError):  # only the main thread may set handlers
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 class _LocalInstances:
@@ -268,6 +277,7 @@ class Cluster:
         """Create and start a coordinator and ``worker_count`` workers; stopped at exit at the latest."""
         local = _LocalInstances(worker_count + 1)
         atexit.register(local.stop)
+        _exit_on_sigterm()
         try:
             local.create()
             local.start()
@@ -359,6 +369,13 @@ class Cluster:
             raise ClusterError(f"resetting the coordinator failed: {exc.diag.message_primary}") from exc
         for node in self.workers:
             with self._admin_conn(node).cursor() as cur:
+                # a worker removed while it had metadata keeps it (Citus does not clean it up):
+                # forget it, so its shell tables drop like plain tables
+                cur.execute("SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL")
+                if cur.fetchone()[0]:
+                    for catalog in ("pg_dist_placement", "pg_dist_shard", "pg_dist_partition", "pg_dist_colocation",
+                                    "pg_dist_node"):
+                        cur.execute(f"DELETE FROM pg_catalog.{catalog}")
                 self._drop_test_objects(cur)
 
     def stop(self) -> None:
@@ -382,6 +399,8 @@ class Cluster:
         conn = self.connect(node)
         with conn.cursor() as cur:
             cur.execute("SET client_min_messages TO warning")
+            # Citus hides shard tables from pg_class on workers unless asked
+            cur.execute("SET citus.show_shards_for_app_name_prefixes TO '*'")
         self._admin[key] = conn
         return conn
 

@@ -133,8 +133,10 @@ def test_add_node_unreachable_worker(sql: Sql, coordinator: Node) -> None:
     port = closed_port()
     user = sql.one("SELECT current_user")
     error = sql.error("SELECT citus_add_node('127.0.0.1', %s)", (port,))
+    # Citus keeps libpq's hint line in the message
     assert error.diag.message_primary == (
-        f"connection to the remote node {user}@127.0.0.1:{port} failed with the following error: Connection refused")
+        f"connection to the remote node {user}@127.0.0.1:{port} failed with the following error: Connection refused"
+        "\n\tIs the server running on that host and accepting TCP/IP connections?")
     assert sql.one("SELECT count(*) FROM pg_dist_node WHERE nodeport = %s", (port,)) == 0
 
 

@@ -24,6 +24,7 @@
 
 #include "executor/executor.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "libpq-fe.h"
 #include "miscadmin.h"
 #include "optimizer/planner.h"
@@ -185,30 +186,37 @@ _PG_init(void)
 
 
 /*
- * strip_libpq_prefix returns the part of a libpq connection error that Citus
- * users see: without the 'connection to server at "H" (A), port P failed: '
- * prefix and without the hint lines that follow the first line.
+ * strip_libpq_prefix returns a libpq connection error the way Citus prints it:
+ * Citus connects without blocking and libpq then reports no
+ * 'connection to server at "H" (A), port P failed: ' prefix, so the emulator
+ * (which connects with PQconnectdbParams) removes it from every line. The
+ * following lines (e.g. libpq's "Is the server running ..." hint) stay, as
+ * they do in Citus's message; only the final newline goes.
  */
 static char *
 strip_libpq_prefix(const char *message)
 {
-	char	   *copy = pstrdup(message ? message : "");
-	char	   *start = copy;
-	char	   *newline;
+	StringInfoData out;
+	char	   *copy = pchomp(message ? message : "");
+	char	   *line = copy;
 
-	if (strncmp(start, "connection to server ", 21) == 0)
+	initStringInfo(&out);
+	while (line != NULL)
 	{
-		char	   *failed = strstr(start, " failed: ");
+		char	   *next = strchr(line, '\n');
 
-		if (failed != NULL)
-			start = failed + strlen(" failed: ");
+		if (next != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "connection to server ", 21) == 0 && strstr(line, " failed: ") != NULL)
+			line = strstr(line, " failed: ") + strlen(" failed: ");
+		if (out.len > 0)
+			appendStringInfoChar(&out, '\n');
+		appendStringInfoString(&out, line);
+		line = next;
 	}
-	newline = strchr(start, '\n');
-	if (newline != NULL)
-		*newline = '\0';
-	if (start[0] == '\0')
-		start = "connection not open";
-	return start;
+	if (out.len == 0)
+		appendStringInfoString(&out, "connection not open");
+	return out.data;
 }
 
 
