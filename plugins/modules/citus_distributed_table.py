@@ -159,10 +159,11 @@ EXAMPLES = r'''
 RETURN = r'''
 table:
   description:
-    - The table after the run (in check mode, as it would be; values Citus picks are V(null)).
+    - The table after the run (in check mode, as it would be; values Citus picks are V(null)); empty when the table
+      does not exist.
     - C(type) is V(distributed), V(reference), V(local) (not a Citus table), V(citus_local), V(single_shard),
       V(append) or V(range).
-  returned: when the table exists
+  returned: always
   type: dict
   sample:
     name: public.orders

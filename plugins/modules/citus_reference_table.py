@@ -85,8 +85,9 @@ EXAMPLES = r'''
 RETURN = r'''
 table:
   description:
-    - The table after the run (in check mode, as it would be; values Citus picks are V(null)).
-  returned: when the table exists
+    - The table after the run (in check mode, as it would be; values Citus picks are V(null)); empty when the table
+      does not exist.
+  returned: always
   type: dict
   sample:
     name: public.customers
