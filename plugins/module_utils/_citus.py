@@ -479,6 +479,16 @@ class CitusDB:
             self._fail(exc, {'action': 'read', **context})
         return []  # pragma: no cover
 
+    def try_fetchall(self, query: Any, params: tuple | dict | None = None
+                     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Run a read-only query that may fail without failing the module: (rows, None) or ([], one-line error)."""
+        try:
+            self.cursor.execute(query, params)
+            names = [d[0] for d in self.cursor.description or []]
+            return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()], None
+        except DB_ERROR as exc:
+            return [], translate_error(error_info(exc), {**self.context, 'action': 'read'})
+
     def fetchone(self, query: Any, params: tuple | dict | None = None, **context: Any) -> dict[str, Any] | None:
         rows = self.fetchall(query, params, **context)
         return rows[0] if rows else None

@@ -117,7 +117,6 @@ rebalance:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     NODE_COLUMNS,
     CitusDB,
@@ -206,11 +205,8 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def main() -> None:
-    spec = citus_common_argument_spec()
-    spec.update(rebalance_plan=dict(type='bool', default=True))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    db = CitusDB(module)
+def gather(db: Any, rebalance_plan: bool, warn: Any) -> dict[str, Any]:
+    """All facts, read through db (a CitusDB); warn(msg) reports what could not be read."""
     result: dict[str, Any] = dict(changed=False, citus_installed=False, version={}, nodes=[], tables=[],
                                   colocation_groups=[],
                                   rebalance=dict(plan_size=None, plan=[], jobs=[], jobs_supported=False))
@@ -219,8 +215,7 @@ def main() -> None:
         server = db.fetchone("SELECT current_setting('server_version') AS server, "
                              "current_setting('server_version_num')::int AS server_num")
         result['version'] = dict(citus=None, citus_extension=None, **server)
-        db.close()
-        module.exit_json(**result)
+        return result
 
     result['citus_installed'] = True
     versions = db.fetchone(VERSIONS)
@@ -235,17 +230,25 @@ def main() -> None:
     result['colocation_groups'] = build_colocation(db.fetchall(COLOCATION), tables)
 
     rebalance = result['rebalance']
-    if module.params['rebalance_plan']:
-        try:
-            db.cursor.execute(PLAN)
-            names = [d[0] for d in db.cursor.description]
-            plan = [{n: jsonable(row[i]) for i, n in enumerate(names)} for row in db.cursor.fetchall()]
+    if rebalance_plan:
+        rows, error = db.try_fetchall(PLAN)
+        if error is None:
+            plan = [{k: jsonable(v) for k, v in row.items()} for row in rows]
             rebalance.update(plan_size=len(plan), plan=plan)
-        except _citus.DB_ERROR as exc:
-            module.warn(f"could not compute the rebalance plan: {' '.join(str(exc).split())}")
+        else:
+            warn(f"could not compute the rebalance plan: {error}")
     if db.fetchone(JOBS_EXIST)['present']:
         rebalance['jobs_supported'] = True
         rebalance['jobs'] = [{k: jsonable(v) for k, v in job.items()} for job in db.fetchall(JOBS)]
+    return result
+
+
+def main() -> None:
+    spec = citus_common_argument_spec()
+    spec.update(rebalance_plan=dict(type='bool', default=True))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    db = CitusDB(module)
+    result = gather(db, module.params['rebalance_plan'], module.warn)
     db.close()
     module.exit_json(**result)
 

@@ -53,3 +53,79 @@ def test_jsonable():
     assert citus_info.jsonable(decimal.Decimal('1.5')) == '1.5'
     assert citus_info.jsonable(datetime.date(2026, 1, 2)) == '2026-01-02'
     assert citus_info.jsonable(3) == 3 and citus_info.jsonable(None) is None
+
+
+class FakeDB:
+    """Answers citus_info's queries from canned rows."""
+
+    def __init__(self, extension='13.2-1', jobs_catalog=True, plan_error=None):
+        self.extension = extension
+        self.jobs_catalog = jobs_catalog
+        self.plan_error = plan_error
+        self.seen: list[str] = []
+
+    def citus_version(self):
+        return self.extension
+
+    def fetchone(self, query, params=None):
+        self.seen.append(query)
+        if query == citus_info.VERSIONS:
+            return {'citus': 'Citus 13.2.2 on x86_64', 'server': '15.20', 'server_num': 150020}
+        if query == citus_info.JOBS_EXIST:
+            return {'present': self.jobs_catalog}
+        if 'server_version' in query:
+            return {'server': '15.20', 'server_num': 150020}
+        raise AssertionError(query)
+
+    def fetchall(self, query, params=None):
+        self.seen.append(query)
+        if query == citus_info.NODES:
+            return [dict(n, shard_placements=3) for n in NODES[:2]]
+        if query == citus_info.TABLES:
+            return [dict(name='public.users', partmethod='h', repmodel='s', colocationid=1, column='id',
+                         shard_count=2, replication_factor=1)]
+        if query == citus_info.PLACEMENTS:
+            return [dict(name='public.users', groupid=1, placements=2)]
+        if query == citus_info.COLOCATION:
+            return [dict(colocation_id=1, shard_count=2, replication_factor=1, column_type='bigint')]
+        if query == citus_info.JOBS:
+            assert self.jobs_catalog, 'JOBS read although the catalog is missing'
+            return [dict(job_id=7, state='running', job_type='rebalance', description='Rebalance all colocation groups',
+                         started_at='2026-11-22 18:00:00+00')]
+        raise AssertionError(query)
+
+    def try_fetchall(self, query, params=None):
+        assert query == citus_info.PLAN
+        if self.plan_error:
+            return [], self.plan_error
+        return [dict(table_name='users', shardid=102008, shard_size=0, sourcename='w1', sourceport=5432,
+                     targetname='w2', targetport=5432)], None
+
+
+def test_gather_everything():
+    warnings: list[str] = []
+    facts = citus_info.gather(FakeDB(), True, warnings.append)
+    assert facts['citus_installed'] is True and warnings == []
+    assert facts['version'] == {'citus': 'Citus 13.2.2 on x86_64', 'citus_extension': '13.2-1', 'server': '15.20',
+                                'server_num': 150020}
+    assert facts['tables'][0]['placements'] == {'w1:5432': 2}
+    assert facts['colocation_groups'][0]['tables'] == ['public.users']
+    assert facts['rebalance']['plan_size'] == 1 and facts['rebalance']['plan'][0]['shardid'] == 102008
+    assert facts['rebalance']['jobs_supported'] is True and facts['rebalance']['jobs'][0]['job_id'] == 7
+
+
+def test_gather_without_the_jobs_catalog_and_with_a_failing_plan():
+    warnings: list[str] = []
+    db = FakeDB(jobs_catalog=False, plan_error='query failed: boom')
+    facts = citus_info.gather(db, True, warnings.append)
+    assert facts['rebalance'] == {'plan_size': None, 'plan': [], 'jobs': [], 'jobs_supported': False}
+    assert warnings == ['could not compute the rebalance plan: query failed: boom']
+    assert citus_info.JOBS not in db.seen
+
+
+def test_gather_without_plan_and_without_citus():
+    facts = citus_info.gather(FakeDB(), False, lambda msg: None)
+    assert facts['rebalance']['plan_size'] is None
+    bare = citus_info.gather(FakeDB(extension=None), True, lambda msg: None)
+    assert bare['citus_installed'] is False and bare['nodes'] == [] and bare['version']['citus'] is None
+    assert bare['version']['server_num'] == 150020
