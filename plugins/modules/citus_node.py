@@ -267,12 +267,26 @@ def validate(params: dict[str, Any]) -> str | None:
     if (params.get('role') == 'primary' or params.get('coordinator')) and params.get('cluster', 'default') != 'default':
         return (f"cluster {params['cluster']} is for secondaries: Citus adds primaries (and the coordinator) to the "
                 f"default cluster only")
+    if params.get('role') == 'secondary' and params.get('should_have_shards') is not None \
+            and params.get('state') != 'absent':
+        return "should_have_shards applies to primaries: a secondary serves the shards of its primary's group"
     if params.get('coordinator'):
         if params.get('state') == 'disabled':
             return "the coordinator cannot be disabled (Citus refuses it); use state: present or absent"
         if params.get('role') == 'secondary' or params.get('group_id') not in (None, 0) or params.get('primary_name'):
             return "coordinator: true registers the primary coordinator (group 0): drop role, group_id and primary_name"
     return None
+
+
+def name_warnings(params: dict[str, Any]) -> list[str]:
+    """Names that work only on one machine."""
+    if params['state'] == 'absent' or params['name'].strip().lower() != 'localhost':
+        return []
+    if params.get('coordinator'):
+        return ["the coordinator is registered as localhost: Citus then refuses to add workers; use the name the "
+                "workers reach the coordinator by, unless this is a single-node cluster"]
+    return ["node name localhost means a different server to every node: use the name the coordinator and the other "
+            "workers reach it by"]
 
 
 def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
@@ -463,6 +477,8 @@ def main() -> None:
     if error:
         module.fail_json(msg=error)
 
+    for warning in name_warnings(params):
+        module.warn(warning)
     here = endpoint(params['name'], params['port'])
     db = CitusDB(module, {'node': here})
     db.require_citus()

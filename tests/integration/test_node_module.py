@@ -27,7 +27,9 @@ def test_coordinator_registration(citus):
 
 def test_coordinator_registered_as_localhost_is_fixed(citus):
     c, w = citus.coordinator, citus.workers[0]
-    citus.sql("SELECT citus_set_coordinator_host('localhost', %s)", (c.port,))
+    res = citus.ok('citus_node', name='localhost', port=c.port, coordinator=True)
+    assert any('the coordinator is registered as localhost' in text for text in citus.warnings(res))
+    assert citus.sql("SELECT nodename FROM pg_dist_node WHERE groupid = 0") == [('localhost',)]
     msg = citus.fails('citus_node', name=w.name, port=w.port)
     assert 'coordinator is registered as localhost' in msg and 'coordinator: true' in msg
     assert citus.node(w) is None

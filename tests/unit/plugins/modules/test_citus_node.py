@@ -45,6 +45,7 @@ def rendered(units):
     ({'coordinator': True, 'role': 'secondary', 'group_id': 0}, 'coordinator: true registers the primary coordinator'),
     ({'coordinator': True, 'group_id': 3}, 'coordinator: true registers the primary coordinator'),
     ({'cluster': 'east'}, 'cluster east is for secondaries'),
+    ({'role': 'secondary', 'group_id': 1, 'should_have_shards': True}, 'should_have_shards applies to primaries'),
     ({'coordinator': True, 'cluster': 'east'}, 'cluster east is for secondaries'),
 ])
 def test_validate_refuses(over, fragment):
@@ -193,3 +194,17 @@ def test_argument_spec_matches_documentation():
         assert option.get('default') == spec[name].get('default'), name
         assert option.get('choices') == spec[name].get('choices'), name
         assert option['type'] == spec[name]['type'], name
+
+
+@pytest.mark.parametrize('over, fragment', [
+    ({'name': 'localhost'}, 'localhost means a different server to every node'),
+    ({'name': 'LocalHost', 'coordinator': True}, 'the coordinator is registered as localhost'),
+    ({'name': 'localhost', 'state': 'absent'}, None),
+    ({'name': 'w1'}, None),
+])
+def test_name_warnings(over, fragment):
+    warnings = citus_node.name_warnings(p(**over))
+    if fragment is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and fragment in warnings[0]
