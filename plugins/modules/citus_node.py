@@ -18,7 +18,7 @@ options:
   name:
     description:
       - Host name or address of the node B(as the coordinator and the other nodes reach it) (C(nodename) in
-        C(pg_dist_node)). Never C(localhost) for a multi-node cluster.
+        C(pg_dist_node)). Never C(localhost) for a multi-node cluster (the module warns).
     type: str
     required: true
   port:
@@ -75,6 +75,7 @@ options:
     description:
       - Whether the rebalancer and new distributed tables may place shards on the node, set with
         C(citus_set_node_property). Not set means left as it is (new workers get V(true), the coordinator V(false)).
+      - For primaries and the coordinator; refused for a secondary.
     type: bool
   coordinator:
     description:
