@@ -349,7 +349,16 @@ class Cluster:
         conn = self._admin_conn(self.coordinator)
         try:
             with conn.cursor() as cur:
+                # stop background rebalances and drop orphaned shards (real Citus drops moved shards later,
+                # which would hit new shards with the same ids once the shard id sequence restarts)
+                cur.execute("SELECT job_id FROM pg_dist_background_job "
+                            "WHERE state IN ('scheduled', 'running', 'cancelling', 'failing')")
+                for (job_id,) in cur.fetchall():
+                    cur.execute("SELECT citus_job_cancel(%s)", (job_id,))
                 self._drop_test_objects(cur)
+                cur.execute("SELECT to_regproc('pg_catalog.citus_cleanup_orphaned_resources') IS NOT NULL")
+                if cur.fetchone()[0]:
+                    cur.execute("CALL citus_cleanup_orphaned_resources()")
                 cur.execute("SELECT nodename, nodeport FROM pg_dist_node ORDER BY noderole DESC, groupid DESC, nodeid")
                 for name, port in cur.fetchall():
                     cur.execute("SELECT citus_remove_node(%s, %s)", (name, port))

@@ -146,6 +146,34 @@ CREATE TABLE citus.pg_dist_background_job (
 );
 ALTER TABLE citus.pg_dist_background_job SET SCHEMA pg_catalog;
 
+CREATE TYPE citus.citus_task_status AS ENUM ('blocked', 'runnable', 'running', 'done', 'cancelling', 'error',
+                                             'unscheduled', 'cancelled');
+ALTER TYPE citus.citus_task_status SET SCHEMA pg_catalog;
+CREATE TABLE citus.pg_dist_background_task (
+    job_id bigint NOT NULL REFERENCES pg_catalog.pg_dist_background_job (job_id),
+    task_id bigserial NOT NULL,
+    owner regrole NOT NULL DEFAULT CURRENT_USER::regrole,
+    pid integer,
+    status pg_catalog.citus_task_status DEFAULT 'runnable' NOT NULL,
+    command text NOT NULL,
+    retry_count integer,
+    not_before timestamptz,
+    message text NOT NULL DEFAULT '',
+    nodes_involved int[] DEFAULT NULL,
+    CONSTRAINT pg_dist_background_task_pkey PRIMARY KEY (task_id),
+    CONSTRAINT pg_dist_background_task_job_id_task_id UNIQUE (job_id, task_id)
+);
+ALTER TABLE citus.pg_dist_background_task SET SCHEMA pg_catalog;
+CREATE TABLE citus.pg_dist_background_task_depend (
+    job_id bigint NOT NULL REFERENCES pg_catalog.pg_dist_background_job (job_id) ON DELETE CASCADE,
+    task_id bigint NOT NULL,
+    depends_on bigint NOT NULL,
+    PRIMARY KEY (job_id, task_id, depends_on),
+    FOREIGN KEY (job_id, task_id) REFERENCES pg_catalog.pg_dist_background_task (job_id, task_id) ON DELETE CASCADE,
+    FOREIGN KEY (job_id, depends_on) REFERENCES pg_catalog.pg_dist_background_task (job_id, task_id) ON DELETE CASCADE
+);
+ALTER TABLE citus.pg_dist_background_task_depend SET SCHEMA pg_catalog;
+
 -- the real table holds regproc columns; the emulator keeps the names of
 -- the strategies and their thresholds only
 CREATE TABLE citus.pg_dist_rebalance_strategy (
@@ -167,7 +195,8 @@ INSERT INTO pg_catalog.pg_dist_rebalance_strategy VALUES
 
 GRANT SELECT ON pg_catalog.pg_dist_node, pg_catalog.pg_dist_partition, pg_catalog.pg_dist_shard,
     pg_catalog.pg_dist_placement, pg_catalog.pg_dist_colocation, pg_catalog.pg_dist_node_metadata,
-    pg_catalog.pg_dist_local_group, pg_catalog.pg_dist_background_job,
+    pg_catalog.pg_dist_local_group, pg_catalog.pg_dist_background_job, pg_catalog.pg_dist_background_task,
+    pg_catalog.pg_dist_background_task_depend,
     pg_catalog.pg_dist_rebalance_strategy, pg_catalog.pg_dist_poolinfo TO public;
 GRANT SELECT ON pg_catalog.pg_dist_shardid_seq, pg_catalog.pg_dist_placement_placementid_seq,
     pg_catalog.pg_dist_groupid_seq, pg_catalog.pg_dist_node_nodeid_seq,
@@ -457,8 +486,8 @@ CREATE FUNCTION pg_catalog.citus_server_id()
 CREATE FUNCTION pg_catalog.assign_distributed_transaction_id(initiator_node_identifier integer,
                                                              transaction_number bigint,
                                                              transaction_stamp timestamptz)
-    RETURNS void LANGUAGE sql
-    AS $$ SELECT $$;
+    RETURNS void LANGUAGE plpgsql
+    AS $$ BEGIN NULL; END $$;
 
 CREATE FUNCTION pg_catalog.column_to_column_name(table_name regclass, column_var_text text)
     RETURNS text LANGUAGE plpgsql STRICT STABLE
@@ -498,8 +527,8 @@ CREATE FUNCTION pg_catalog.citus_shard_sizes(OUT shard_id bigint, OUT size bigin
 $$;
 
 CREATE FUNCTION pg_catalog.truncate_local_data_after_distributing_table(function_name regclass)
-    RETURNS void LANGUAGE sql
-    AS $$ SELECT $$;
+    RETURNS void LANGUAGE plpgsql
+    AS $$ BEGIN NULL; END $$;
 COMMENT ON FUNCTION pg_catalog.truncate_local_data_after_distributing_table(regclass)
     IS 'emulator: no-op, the rows of a distributed table stay in the coordinator''s table';
 
@@ -814,12 +843,12 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
                 WHERE n.nodename = new_node_name AND n.nodeport = new_node_port AND n.nodeid <> node_id) THEN
         PERFORM citus_internal.emulator_error(
-            'there is already another node with the specified hostname and port', NULL, NULL, '23505');
+            'there is already another node with the specified hostname and port', NULL, NULL, '55000');
     END IF;
     UPDATE pg_catalog.pg_dist_node n SET nodename = new_node_name, nodeport = new_node_port
      WHERE n.nodeid = node_id;
     IF NOT FOUND THEN
-        PERFORM citus_internal.emulator_error(format('node %s not found', node_id), NULL, NULL, '42704');
+        PERFORM citus_internal.emulator_error(format('node %s not found', node_id), NULL, NULL, 'P0002');
     END IF;
     PERFORM citus_internal.emulator_mark_node_metadata_modified();
 END $$;
@@ -903,6 +932,7 @@ BEGIN
     END IF;
 
     PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
     LOCK TABLE pg_catalog.pg_dist_colocation IN EXCLUSIVE MODE;
 
     -- colocation group
@@ -1006,8 +1036,6 @@ BEGIN
         END LOOP;
     END IF;
 
-    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
-
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', p_relation) INTO v_has_rows;
     IF v_has_rows AND p_copy_notice THEN
         PERFORM citus_internal.emulator_notice('Copying data from local table...');
@@ -1016,6 +1044,34 @@ BEGIN
             format('To remove the local data, run: SELECT truncate_local_data_after_distributing_table(%1$s%2$s%1$s)',
                    repeat(chr(36), 2), citus_internal.emulator_qualified_name(p_relation)));
     END IF;
+END $$;
+
+CREATE FUNCTION citus_internal.emulator_distribute_append_range(p_relation regclass, p_column text,
+                                                               p_method citus.distribution_type, p_colocate_with text)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_relname text := (SELECT relname FROM pg_catalog.pg_class WHERE oid = p_relation);
+    v_attnum smallint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = p_relation) THEN
+        PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
+                                              NULL, NULL, '42P16');
+    END IF;
+    SELECT attnum INTO v_attnum FROM pg_catalog.pg_attribute
+     WHERE attrelid = p_relation AND attname = p_column AND attnum > 0 AND NOT attisdropped;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(
+            format('column "%s" of relation "%s" does not exist', p_column, v_relname), NULL, NULL, '42703');
+    END IF;
+    PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
+    IF lower(p_colocate_with) <> 'default' THEN
+        PERFORM citus_internal.emulator_error('cannot distribute relation',
+            'Currently, colocate_with option is not supported for append / range distributed tables.', NULL, '0A000');
+    END IF;
+    INSERT INTO pg_catalog.pg_dist_partition VALUES
+        (p_relation, CASE WHEN p_method = 'range' THEN 'r' ELSE 'a' END,
+         citus_internal.emulator_partkey(p_relation, v_attnum), 0, 'c', false);
 END $$;
 
 CREATE FUNCTION pg_catalog.create_distributed_table(table_name regclass, distribution_column text,
@@ -1047,8 +1103,10 @@ BEGIN
                 format('%s is outside the valid range for parameter "shard_count" (1 .. 64000)', v_shard_count));
         END IF;
         IF distribution_type <> 'hash' THEN
-            PERFORM citus_internal.emulator_not_supported(
-                format('create_distributed_table with distribution_type %L', distribution_type));
+            -- append / range: metadata only, without shards (Citus creates none either)
+            PERFORM citus_internal.emulator_distribute_append_range(table_name, distribution_column,
+                                                                    distribution_type, colocate_with);
+            RETURN;
         END IF;
         PERFORM citus_internal.emulator_distribute(table_name, distribution_column, v_shard_count,
                                                    shard_count IS NOT NULL, colocate_with);
@@ -1067,6 +1125,20 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pg_catalog.create_distributed_table(regclass, text, citus.distribution_type, text, int)
     IS 'creates a distributed table';
+
+-- RelationCanPublishAllModifications of Citus
+CREATE FUNCTION citus_internal.emulator_has_replica_identity(p_relation regclass)
+    RETURNS boolean LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_class c
+         WHERE c.oid = p_relation
+           AND (c.relreplident = 'f'
+                OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                      WHERE i.indrelid = c.oid AND i.indisprimary))
+                OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                                                      WHERE i.indrelid = c.oid AND i.indisreplident))))
+$$;
 
 CREATE FUNCTION pg_catalog.create_distributed_table_concurrently(table_name regclass,
                                                                  distribution_column text,
@@ -1098,6 +1170,13 @@ BEGIN
     END IF;
     -- Citus runs it in several transactions: refuse a transaction block as Citus does
     PERFORM citus_internal.emulator_prevent_transaction_block('create_distributed_table_concurrently');
+    IF NOT citus_internal.emulator_has_replica_identity(table_name) THEN
+        PERFORM citus_internal.emulator_raise('NOTICE', '0A000',
+            format('relation %s does not have a REPLICA IDENTITY or PRIMARY KEY',
+                   (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)),
+            'UPDATE and DELETE commands on the relation will error out during create_distributed_table_concurrently '
+            'unless there is a REPLICA IDENTITY or PRIMARY KEY. INSERT commands will still work.');
+    END IF;
     PERFORM pg_catalog.create_distributed_table(table_name, distribution_column, distribution_type,
                                                 colocate_with, shard_count);
 END $$;
@@ -1349,6 +1428,17 @@ BEGIN
         PERFORM citus_internal.emulator_error(format('relation %s should be a hash or single shard distributed table',
                                                      v_target_name));
     END IF;
+    IF v_target_part.repmodel <> v_part.repmodel THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Replication models don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
+    IF (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = v_target
+           AND attnum = substring(v_target_part.partkey from ':varattno (-?[0-9]+)')::int)
+       <> (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = table_name
+           AND attnum = substring(v_part.partkey from ':varattno (-?[0-9]+)')::int) THEN
+        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
+            format('Distribution column types don''t match for %s and %s.', v_target_name, v_name));
+    END IF;
     IF (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = v_target)
        <> (SELECT count(*) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
@@ -1362,17 +1452,6 @@ BEGIN
          WHERE l.shardminvalue IS DISTINCT FROM r.shardminvalue OR l.shardmaxvalue IS DISTINCT FROM r.shardmaxvalue) THEN
         PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
             format('Shard intervals don''t match for %s and %s.', v_target_name, v_name));
-    END IF;
-    IF v_target_part.repmodel <> v_part.repmodel THEN
-        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
-            format('Replication models don''t match for %s and %s.', v_target_name, v_name));
-    END IF;
-    IF (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = v_target
-           AND attnum = substring(v_target_part.partkey from ':varattno (-?[0-9]+)')::int)
-       <> (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = table_name
-           AND attnum = substring(v_part.partkey from ':varattno (-?[0-9]+)')::int) THEN
-        PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),
-            format('Distribution column types don''t match for %s and %s.', v_target_name, v_name));
     END IF;
     UPDATE pg_catalog.pg_dist_partition SET colocationid = v_target_part.colocationid WHERE logicalrelid = table_name;
     PERFORM citus_internal.emulator_drop_empty_colocation_groups();
@@ -1487,7 +1566,13 @@ BEGIN
              ORDER BY (SELECT count(*) FROM emulator_rb_shards x WHERE x.state = v_state AND x.groupid = n.groupid)
                       / n.capacity, n.capacity DESC, n.nodeid
              LIMIT 1;
-            CONTINUE WHEN NOT FOUND;
+            IF NOT FOUND THEN
+                PERFORM citus_internal.emulator_raise('WARNING', '01000',
+                    format('Not allowed to move shard %s anywhere from %s:%s', v_shard.shardid,
+                           (SELECT nodename FROM pg_catalog.pg_dist_node WHERE groupid = v_shard.groupid AND noderole = 'primary'),
+                           (SELECT nodeport FROM pg_catalog.pg_dist_node WHERE groupid = v_shard.groupid AND noderole = 'primary')));
+                CONTINUE;
+            END IF;
             UPDATE emulator_rb_shards x SET groupid = v_tgt.groupid
              WHERE x.state = v_state AND x.shardid = v_shard.shardid AND x.groupid = v_shard.groupid;
             anchor_shardid := v_shard.shardid;
@@ -1621,14 +1706,7 @@ BEGIN
         RETURN;
     END IF;
     FOREACH v_rel IN ARRAY coalesce(p_tables, '{}') LOOP
-        IF NOT EXISTS (
-            SELECT 1 FROM pg_catalog.pg_class c
-             WHERE c.oid = v_rel
-               AND (c.relreplident = 'f'
-                    OR (c.relreplident = 'd' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-                                                          WHERE i.indrelid = c.oid AND i.indisprimary))
-                    OR (c.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident)))) THEN
+        IF NOT citus_internal.emulator_has_replica_identity(v_rel) THEN
             PERFORM citus_internal.emulator_error(
                 format('cannot use logical replication to transfer shards of the relation %s since it doesn''t '
                        'have a REPLICA IDENTITY or PRIMARY KEY', (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_rel)),
@@ -1706,9 +1784,11 @@ BEGIN
      WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')
      ORDER BY job_id DESC LIMIT 1;
     IF FOUND THEN
+        -- the job "runs" until the next rebalance call looks at it
+        PERFORM citus_internal.emulator_finish_rebalance_jobs();
         PERFORM citus_internal.emulator_error(format('A rebalance is already running as job %s', v_job),
             'A rebalance was already scheduled as background job',
-            'To monitor progress, run: SELECT * FROM citus_rebalance_status();', '55000');
+            'To monitor progress, run: SELECT * FROM citus_rebalance_status();');
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE partmethod = 'h') THEN
         PERFORM citus_internal.emulator_notice('No tables to rebalance');
@@ -1721,10 +1801,20 @@ BEGIN
         PERFORM citus_internal.emulator_notice('No moves available for rebalancing');
         RETURN NULL;
     END IF;
-    -- the emulator moves metadata at once: the job is recorded as finished
-    INSERT INTO pg_catalog.pg_dist_background_job (state, job_type, description, started_at, finished_at)
-    VALUES ('finished', 'rebalance', 'Rebalance all colocation groups', now(), now())
+    -- the emulator moves metadata at once; the job shows as running until the next rebalance
+    -- call (status, wait, start, stop) looks at it, then as finished
+    INSERT INTO pg_catalog.pg_dist_background_job (state, job_type, description, started_at)
+    VALUES ('running', 'rebalance', 'Rebalance all colocation groups', now())
     RETURNING job_id INTO v_job;
+    INSERT INTO pg_catalog.pg_dist_background_task (job_id, status, command, retry_count, message, nodes_involved)
+    SELECT v_job, 'done',
+           format('SELECT pg_catalog.citus_move_shard_placement(%s,%s,%s,%L)', m.shardid,
+                  (SELECT nodeid FROM pg_catalog.pg_dist_node WHERE groupid = m.source_groupid AND noderole = 'primary'),
+                  (SELECT nodeid FROM pg_catalog.pg_dist_node WHERE groupid = m.target_groupid AND noderole = 'primary'),
+                  shard_transfer_mode),
+           0, '', NULL
+      FROM (SELECT DISTINCT ON (move_no) * FROM pg_temp.emulator_plan ORDER BY move_no, shardid) m
+     ORDER BY m.move_no;
     PERFORM citus_internal.emulator_notice(format('Scheduled %s moves as job %s', v_moves, v_job),
         'Rebalance scheduled as background job',
         'To monitor progress, run: SELECT * FROM citus_rebalance_status();');
@@ -1734,26 +1824,40 @@ COMMENT ON FUNCTION pg_catalog.citus_rebalance_start(name, boolean, citus.shard_
     IS 'rebalance the shards in the cluster in the background';
 GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_start(name, boolean, citus.shard_transfer_mode, boolean, boolean) TO PUBLIC;
 
+CREATE FUNCTION citus_internal.emulator_finish_rebalance_jobs()
+    RETURNS void LANGUAGE sql
+    AS $$
+    UPDATE pg_catalog.pg_dist_background_job SET state = 'finished', finished_at = now()
+     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running')
+$$;
+
 CREATE FUNCTION pg_catalog.citus_rebalance_status(raw boolean DEFAULT false)
     RETURNS TABLE (job_id bigint, state pg_catalog.citus_job_status, job_type name, description text,
                    started_at timestamptz, finished_at timestamptz, details jsonb)
-    LANGUAGE sql STRICT
+    LANGUAGE plpgsql STRICT
     AS $$
+BEGIN
+    RETURN QUERY
     SELECT j.job_id, j.state, j.job_type, j.description, j.started_at, j.finished_at,
            jsonb_build_object('tasks', '[]'::jsonb,
-                              'task_state_counts', jsonb_build_object('done', 1))
+                              'task_state_counts', coalesce((SELECT jsonb_object_agg(c.status, c.n) FROM
+                                  (SELECT t.status, count(*) AS n FROM pg_catalog.pg_dist_background_task t
+                                    WHERE t.job_id = j.job_id GROUP BY t.status) c), '{}'::jsonb))
       FROM pg_catalog.pg_dist_background_job j
      WHERE j.job_type = 'rebalance'
-     ORDER BY j.job_id DESC LIMIT 1
-$$;
+     ORDER BY j.job_id DESC LIMIT 1;
+    PERFORM citus_internal.emulator_finish_rebalance_jobs();
+END $$;
 
 CREATE FUNCTION pg_catalog.citus_rebalance_wait()
     RETURNS void LANGUAGE plpgsql VOLATILE
     AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job WHERE job_type = 'rebalance') THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job
+                    WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')) THEN
         PERFORM citus_internal.emulator_raise('WARNING', '01000', 'no ongoing rebalance that can be waited on');
     END IF;
+    PERFORM citus_internal.emulator_finish_rebalance_jobs();
 END $$;
 COMMENT ON FUNCTION pg_catalog.citus_rebalance_wait() IS 'wait on a running rebalance in the background';
 GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_wait() TO PUBLIC;
@@ -1763,12 +1867,33 @@ CREATE FUNCTION pg_catalog.citus_rebalance_stop()
     AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job
-                    WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'failing')) THEN
+                    WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')) THEN
         PERFORM citus_internal.emulator_error('no ongoing rebalance that can be stopped');
     END IF;
+    -- the moves are already in the metadata: the job ends as cancelled
+    UPDATE pg_catalog.pg_dist_background_job SET state = 'cancelled', finished_at = now()
+     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'failing');
 END $$;
 COMMENT ON FUNCTION pg_catalog.citus_rebalance_stop() IS 'stop a rebalance that is running in the background';
 GRANT EXECUTE ON FUNCTION pg_catalog.citus_rebalance_stop() TO PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_job_cancel(jobid bigint)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    UPDATE pg_catalog.pg_dist_background_job SET state = 'cancelled', finished_at = now()
+     WHERE job_id = jobid AND state IN ('scheduled', 'running', 'cancelling', 'failing');
+    IF NOT FOUND AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job WHERE job_id = jobid) THEN
+        PERFORM citus_internal.emulator_error(format('no job found for job with jobid: %s', jobid));
+    END IF;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_job_cancel(bigint) IS 'cancel a scheduled or running job and all of its tasks';
+
+-- the emulator never leaves orphaned shards behind: nothing to clean up
+CREATE PROCEDURE pg_catalog.citus_cleanup_orphaned_resources()
+    LANGUAGE plpgsql
+    AS $$ BEGIN NULL; END $$;
+COMMENT ON PROCEDURE pg_catalog.citus_cleanup_orphaned_resources() IS 'cleanup orphaned resources';
 
 CREATE FUNCTION pg_catalog.citus_drain_node(nodename text, nodeport integer,
                                             shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto',
