@@ -69,6 +69,22 @@ def test_rebalance_start_and_wait(sql: Sql, two_colocated_tables: list[Node], th
     assert sorted(shard_counts(sql, "users").values()) == [10, 11, 11]
 
 
+def test_rebalance_start_while_one_runs(sql: Sql, two_colocated_tables: list[Node], third_worker: Node) -> None:
+    sql("SELECT citus_add_node(%s, %s)", (third_worker.name, third_worker.port))
+    job = sql.one("SELECT citus_rebalance_start()")
+    error = sql.error("SELECT citus_rebalance_start()")
+    assert error.diag.message_primary == f"A rebalance is already running as job {job}"
+    assert error.diag.message_detail == "A rebalance was already scheduled as background job"
+    assert error.diag.message_hint == "To monitor progress, run: SELECT * FROM citus_rebalance_status();"
+    sql("SELECT citus_rebalance_wait()")
+    assert sql.one("SELECT state::text FROM pg_dist_background_job WHERE job_id = %s", (job,)) == "finished"
+
+
+def test_rebalance_wait_without_a_rebalance(sql: Sql, two_colocated_tables: list[Node]) -> None:
+    sql("SELECT citus_rebalance_wait()")
+    assert "WARNING:  no ongoing rebalance that can be waited on" in sql.notices()
+
+
 def test_rebalance_start_without_moves(sql: Sql, two_colocated_tables: list[Node]) -> None:
     assert sql.one("SELECT citus_rebalance_start()") is None
     assert "NOTICE:  No moves available for rebalancing" in sql.notices()

@@ -381,3 +381,68 @@ def test_errors_have_no_plpgsql_context(sql: Sql, workers: list[Node]) -> None:
     error = sql.error("SELECT create_distributed_table('users', 'id')")
     assert "PL/pgSQL" not in (error.diag.context or "")
     assert isinstance(error, psycopg2.errors.InvalidTableDefinition)
+
+
+@pytest.mark.parametrize(("method", "partmethod"), [("append", "a"), ("range", "r")])
+def test_append_and_range_tables_have_no_shards(sql: Sql, workers: list[Node], method: str, partmethod: str) -> None:
+    sql("CREATE TABLE logs (id int)")
+    sql("SELECT create_distributed_table('logs', 'id', %s)", (method,))
+    assert sql("SELECT partmethod, column_to_column_name(logicalrelid, partkey), colocationid, repmodel "
+               "FROM pg_dist_partition") == [(partmethod, "id", 0, "c")]
+    assert sql("SELECT * FROM pg_dist_shard") == []
+    sql("CREATE TABLE other (id int)")
+    error = sql.error("SELECT create_distributed_table('other', 'id', %s, colocate_with => 'none')", (method,))
+    assert error.diag.message_primary == "cannot distribute relation"
+    assert error.diag.message_detail == ("Currently, colocate_with option is not supported for append / range "
+                                         "distributed tables.")
+    error = sql.error("SELECT create_distributed_table('other', 'id', colocate_with => 'logs')")
+    assert error.diag.message_detail == ("Currently, colocate_with option is not supported with append / range "
+                                         "distributed tables and local tables added to metadata.")
+
+
+def test_single_shard_table(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE tenant (id int)")
+    error = sql.error("SELECT create_distributed_table('tenant', NULL, shard_count => 4)")
+    assert error.diag.message_primary == ("shard_count can't be specified when the distribution column is null "
+                                          "because in that case it's automatically set to 1")
+    sql("SELECT create_distributed_table('tenant', NULL)")
+    assert sql("SELECT partmethod, partkey, repmodel FROM pg_dist_partition") == [("n", None, "s")]
+    assert sql("SELECT shardminvalue, shardmaxvalue FROM pg_dist_shard") == [(None, None)]
+    assert sql.one("SELECT count(*) FROM pg_dist_placement") == 1
+
+
+def test_single_shard_table_with_replication(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE tenant (id int)")
+    sql("SET citus.shard_replication_factor TO 2")
+    error = sql.error("SELECT create_distributed_table('tenant', NULL)")
+    sql("RESET citus.shard_replication_factor")
+    assert error.diag.message_primary == ("could not create single shard table: citus.shard_replication_factor is "
+                                          "greater than 1")
+    assert error.diag.message_hint == "Consider setting citus.shard_replication_factor to 1 and try again"
+
+
+def test_distribute_concurrently_refusals(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE events (id int PRIMARY KEY)")
+    conn = sql.conn()
+    conn.autocommit = False
+    try:
+        error = sql.error("SELECT create_distributed_table_concurrently('events', 'id')")
+    finally:
+        conn.rollback()
+        conn.autocommit = True
+    assert error.diag.message_primary == "create_distributed_table_concurrently cannot run inside a transaction block"
+    sql("SET citus.shard_replication_factor TO 2")
+    error = sql.error("SELECT create_distributed_table_concurrently('events', 'id')")
+    sql("RESET citus.shard_replication_factor")
+    assert error.diag.message_primary == ("cannot distribute a table concurrently when "
+                                          "citus.shard_replication_factor > 1")
+
+
+def test_distribute_concurrently_warns_about_replica_identity(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE events (id int)")
+    try:
+        sql("SELECT create_distributed_table_concurrently('events', 'id')")
+    except psycopg2.Error:
+        # real Citus may fail later in this step (logical decoding set-up); the notice comes first
+        sql.conn().rollback()
+    assert "NOTICE:  relation events does not have a REPLICA IDENTITY or PRIMARY KEY" in sql.notices()
