@@ -1906,7 +1906,10 @@ BEGIN
     IF nodename IS NULL OR nodeport IS NULL THEN
         PERFORM citus_internal.emulator_error('nodename and nodeport cannot be NULL');
     END IF;
-    v_node := citus_internal.emulator_find_node(nodename, nodeport);
+    SELECT * INTO v_node FROM pg_catalog.pg_dist_node n WHERE n.nodename = $1 AND n.nodeport = $2;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node %s:%s not found', $1, $2), NULL, NULL, 'P0002');
+    END IF;
     UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = false WHERE n.nodeid = v_node.nodeid;
     PERFORM citus_internal.emulator_apply_rebalance(NULL, NULL, 1000000, '{}', true, rebalance_strategy,
                                                     shard_transfer_mode, true);

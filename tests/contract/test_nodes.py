@@ -277,7 +277,9 @@ def test_remove_a_node_with_reference_placements_only(sql: Sql, workers: list[No
 
 def test_disable_and_activate(sql: Sql, workers: list[Node]) -> None:
     first, second = sorted_nodes(workers)
-    assert sql("SELECT citus_disable_node(%s, %s)", (second.name, second.port)) == [("",)]
+    # synchronous: Citus syncs an asynchronous disable in the background, and citus_activate_node fails
+    # ("... is a metadata node, but is out of sync") until that is done
+    assert sql("SELECT citus_disable_node(%s, %s, synchronous => true)", (second.name, second.port)) == [("",)]
     assert node_row(sql, second)["isactive"] is False
     assert sql("SELECT node_name, node_port FROM citus_get_active_worker_nodes()") == [(first.name, first.port)]
     nodeid = node_row(sql, second)["nodeid"]
@@ -285,6 +287,12 @@ def test_disable_and_activate(sql: Sql, workers: list[Node]) -> None:
     assert node_row(sql, second)["isactive"] is True
     # idempotent (and re-syncs) when already active
     assert sql.one("SELECT citus_activate_node(%s, %s)", (second.name, second.port)) == nodeid
+
+
+def test_disable_a_worker_that_is_not_the_first(sql: Sql, workers: list[Node]) -> None:
+    second = sorted_nodes(workers)[1]
+    assert sql("SELECT citus_disable_node(%s, %s)", (second.name, second.port)) == [("",)]
+    assert node_row(sql, second)["isactive"] is False
 
 
 def test_disable_the_first_worker_needs_synchronous(sql: Sql, workers: list[Node]) -> None:
