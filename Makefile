@@ -27,8 +27,9 @@ lint:  ## ruff, ansible-lint (production profile), and a collection build
 	ansible-lint
 	$(MAKE) --no-print-directory build
 
-pytest:  ## Unit, emulator contract and module integration tests in one pytest run
+pytest:  ## Unit, emulator contract and module tests (psycopg2), then the module tests again on psycopg 3
 	pytest
+	PGCITUS_TEST_DRIVER=psycopg pytest tests/integration
 
 unit:  ## Unit tests only (no server)
 	pytest tests/unit

@@ -28,7 +28,7 @@ install_packages() {
   if [ "${#missing[@]}" -gt 0 ]; then
     say "Installing system packages: ${missing[*]}"
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
 }
 
@@ -110,7 +110,7 @@ citus_package() {
   if [ "$(dpkg-query -W -f='${Version}' "$name" 2>/dev/null || true)" != "$version" ] \
      || ! cmp -s "$deb" "$CACHE/installed-citus.deb"; then
     say "Installing $(basename "$deb") on this host"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall --allow-downgrades "$deb" >/dev/null
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -q --reinstall --allow-downgrades "$deb" >/dev/null
     cp "$deb" "$CACHE/installed-citus.deb"
   fi
   echo "$deb" > "$CACHE/citus-deb"
