@@ -869,6 +869,17 @@ COMMENT ON FUNCTION pg_catalog.citus_get_active_worker_nodes() IS 'fetch set of 
 -- Table functions
 ---------------------------------------------------------------------------
 
+-- removes the metadata of a Citus local table (no-op for any other table)
+CREATE FUNCTION citus_internal.emulator_forget_citus_local_table(p_relation regclass)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition
+                WHERE logicalrelid = p_relation AND partmethod = 'n' AND colocationid = 0 AND repmodel = 's') THEN
+        PERFORM citus_internal.emulator_delete_table_metadata(p_relation);
+    END IF;
+END $$;
+
 -- CreateDistributedTable / CreateSingleShardTable of Citus, metadata only
 CREATE FUNCTION citus_internal.emulator_distribute(p_relation regclass, p_column text, p_shard_count integer,
                                                    p_shard_count_strict boolean, p_colocate_with text,
@@ -896,6 +907,8 @@ DECLARE
     v_single boolean := p_column IS NULL;
     v_has_rows boolean;
 BEGIN
+    -- a Citus local table (e.g. added automatically for a foreign key to a reference table) may be distributed
+    PERFORM citus_internal.emulator_forget_citus_local_table(p_relation);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = p_relation) THEN
         PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
                                               NULL, NULL, '42P16');
@@ -1191,7 +1204,9 @@ DECLARE
     v_colocationid integer;
     v_shardid bigint;
     v_has_rows boolean;
+    v_local regclass;
 BEGIN
+    PERFORM citus_internal.emulator_forget_citus_local_table(table_name);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
                                               NULL, NULL, '42P16');
@@ -1216,6 +1231,37 @@ BEGIN
     SELECT v_shardid, 1, 0, n.groupid FROM pg_catalog.pg_dist_node n
      WHERE n.isactive AND n.noderole = 'primary'
      ORDER BY n.nodename COLLATE "C", n.nodeport;
+
+    -- local tables linked to the new reference table by foreign keys become Citus local tables
+    -- (when the coordinator is in the metadata and citus.enable_local_reference_table_foreign_keys is on)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node WHERE groupid = 0)
+       AND coalesce(current_setting('citus.enable_local_reference_table_foreign_keys', true), 'on') <> 'off' THEN
+        FOR v_local IN
+            WITH RECURSIVE connected(relid) AS (
+                SELECT table_name::oid
+                UNION
+                SELECT CASE WHEN c.conrelid = connected.relid THEN c.confrelid ELSE c.conrelid END
+                  FROM connected JOIN pg_catalog.pg_constraint c
+                    ON c.contype = 'f' AND (c.conrelid = connected.relid OR c.confrelid = connected.relid)
+            )
+            SELECT cl.oid::regclass FROM connected JOIN pg_catalog.pg_class cl ON cl.oid = connected.relid
+             WHERE cl.relkind IN ('r', 'p') AND NOT cl.relispartition
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid::oid = cl.oid)
+             ORDER BY cl.oid
+        LOOP
+            INSERT INTO pg_catalog.pg_dist_partition VALUES (v_local, 'n', NULL, 0, 's', true);
+            v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+            INSERT INTO pg_catalog.pg_dist_shard VALUES (v_local, v_shardid, 't', NULL, NULL);
+            INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+            VALUES (v_shardid, 1, 0, 0);
+            PERFORM citus_internal.emulator_notice(
+                'local tables that are added to metadata automatically by citus, but not chained with reference '
+                'tables via foreign keys might be automatically converted back to postgres tables', NULL,
+                format('Executing citus_add_local_table_to_metadata(%1$s%2$s%1$s) prevents this for the given '
+                       'relation, and all of the connected relations', repeat(chr(36), 2),
+                       citus_internal.emulator_qualified_name(v_local)));
+        END LOOP;
+    END IF;
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', table_name) INTO v_has_rows;
     IF v_has_rows THEN
         PERFORM citus_internal.emulator_notice('Copying data from local table...');
@@ -1255,15 +1301,48 @@ END $$;
 CREATE FUNCTION pg_catalog.undistribute_table(table_name regclass, cascade_via_foreign_keys boolean DEFAULT false)
     RETURNS void LANGUAGE plpgsql STRICT
     AS $$
+DECLARE
+    v_rel regclass;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error('cannot undistribute table because the table is not distributed');
     END IF;
-    IF cascade_via_foreign_keys THEN
-        PERFORM citus_internal.emulator_not_supported('undistribute_table with cascade_via_foreign_keys');
+    IF NOT cascade_via_foreign_keys THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND conrelid = table_name) THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot complete operation because table %s has a foreign key',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)), NULL,
+                format('Use cascade option to undistribute all the relations involved in a foreign key relationship '
+                       'with %1$s by executing SELECT undistribute_table(%2$s%1$s%2$s, cascade_via_foreign_keys=>true)',
+                       citus_internal.emulator_qualified_name(table_name), repeat(chr(36), 2)));
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = table_name) THEN
+            PERFORM citus_internal.emulator_error(
+                format('cannot complete operation because table %s is referenced by a foreign key',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)), NULL,
+                format('Use cascade option to undistribute all the relations involved in a foreign key relationship '
+                       'with %1$s by executing SELECT undistribute_table(%2$s%1$s%2$s, cascade_via_foreign_keys=>true)',
+                       citus_internal.emulator_qualified_name(table_name), repeat(chr(36), 2)));
+        END IF;
+        PERFORM citus_internal.emulator_conversion_notices(table_name);
+        PERFORM citus_internal.emulator_delete_table_metadata(table_name);
+        RETURN;
     END IF;
-    PERFORM citus_internal.emulator_conversion_notices(table_name);
-    PERFORM citus_internal.emulator_delete_table_metadata(table_name);
+    -- every Citus table connected to this one through foreign keys (either direction)
+    FOR v_rel IN
+        WITH RECURSIVE connected(relid) AS (
+            SELECT table_name::oid
+            UNION
+            SELECT CASE WHEN c.conrelid = connected.relid THEN c.confrelid ELSE c.conrelid END
+              FROM connected JOIN pg_catalog.pg_constraint c
+                ON c.contype = 'f' AND (c.conrelid = connected.relid OR c.confrelid = connected.relid)
+        )
+        SELECT p.logicalrelid FROM connected JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid::oid = connected.relid
+         ORDER BY p.logicalrelid::oid = table_name::oid DESC, p.logicalrelid
+    LOOP
+        PERFORM citus_internal.emulator_conversion_notices(v_rel);
+        PERFORM citus_internal.emulator_delete_table_metadata(v_rel);
+    END LOOP;
 END $$;
 COMMENT ON FUNCTION pg_catalog.undistribute_table(regclass, boolean) IS 'undistributes a distributed table';
 

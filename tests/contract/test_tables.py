@@ -446,3 +446,26 @@ def test_distribute_concurrently_warns_about_replica_identity(sql: Sql, workers:
         # real Citus may fail later in this step (logical decoding set-up); the notice comes first
         sql.conn().rollback()
     assert "NOTICE:  relation events does not have a REPLICA IDENTITY or PRIMARY KEY" in sql.notices()
+
+
+def test_reference_table_with_a_foreign_key_from_a_local_table(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE customers (id bigint PRIMARY KEY)")
+    sql("CREATE TABLE orders (id bigint, customer_id bigint REFERENCES customers (id))")
+    sql("SELECT create_reference_table('customers')")
+    assert ("NOTICE:  local tables that are added to metadata automatically by citus, but not chained with reference "
+            "tables via foreign keys might be automatically converted back to postgres tables") in sql.notices()
+    assert sql("SELECT partmethod, partkey, colocationid, repmodel, autoconverted FROM pg_dist_partition "
+               "WHERE logicalrelid = 'orders'::regclass") == [("n", None, 0, "s", True)]
+    assert sql("SELECT p.groupid FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) "
+               "WHERE s.logicalrelid = 'orders'::regclass") == [(0,)]
+    assert sql("SELECT citus_table_type FROM citus_tables WHERE table_name = 'orders'::regclass") == [("local",)]
+    # a Citus local table can still be distributed
+    sql("SELECT create_distributed_table('orders', 'customer_id')")
+    assert sql.one("SELECT partmethod FROM pg_dist_partition WHERE logicalrelid = 'orders'::regclass") == "h"
+    error = sql.error("SELECT undistribute_table('orders')")
+    assert error.diag.message_primary == "cannot complete operation because table orders has a foreign key"
+    assert error.diag.message_hint == (
+        "Use cascade option to undistribute all the relations involved in a foreign key relationship with "
+        "public.orders by executing SELECT undistribute_table($$public.orders$$, cascade_via_foreign_keys=>true)")
+    sql("SELECT undistribute_table('orders', cascade_via_foreign_keys => true)")
+    assert sql("SELECT * FROM pg_dist_partition") == []
