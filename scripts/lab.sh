@@ -91,10 +91,15 @@ containers() {
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --label "pgcitus.lab=$LAB_NAME" "$IMAGE" /lib/systemd/systemd >/dev/null
   done
+  # systemd answers only once it has set up its bus: ask again until it has booted (at most 60 s).
+  local state try
   for node in "${NODES[@]}"; do
-    local state
-    state=$(docker exec "$node" systemctl is-system-running --wait 2>/dev/null || true)
-    case "$state" in running|degraded) ;; *) die "systemd in $node says '$state'";; esac
+    for try in $(seq 60); do
+      state=$(docker exec "$node" systemctl is-system-running --wait 2>/dev/null || true)
+      case "$state" in running|degraded) break ;; esac
+      sleep 1
+    done
+    case "$state" in running|degraded) ;; *) die "systemd in $node did not boot within 60 s (says '$state')";; esac
   done
 }
 
