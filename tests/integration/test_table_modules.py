@@ -3,7 +3,6 @@ redistribution with rows kept, and every refusal with the catalogs and the rows 
 
 from __future__ import annotations
 
-import pytest
 from citus_module_runner import SEED_ROWS
 
 ORDERS = dict(name='orders', column='customer_id', shard_count=32, replication_factor=2)
@@ -318,13 +317,9 @@ def test_undistribute_with_foreign_keys(seeded):
     assert 'must be undistributed to change replication factor is 1 (asked: 2)' in msg
     assert citus.catalogs() == before and citus.all_rows() == rows
 
-    assert citus.catalogs() == before and citus.all_rows() == rows
-
 
 def test_undistribute_cascading_via_foreign_keys(seeded):
     citus = seeded
-    if citus.cluster.is_emulator:
-        pytest.skip('the Citus API emulator does not implement undistribute_table(cascade_via_foreign_keys => true)')
     citus.ok('citus_reference_table', name='customers')
     citus.ok('citus_distributed_table', name='orders', column='customer_id')
     citus.sql("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
