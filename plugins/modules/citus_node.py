@@ -295,7 +295,8 @@ def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
     coordinator = bool(params.get('coordinator'))
     shards = params.get('should_have_shards')
     if shards is None:
-        shards = not coordinator and params['role'] == 'primary'
+        # Citus adds every node with shouldhaveshards true (secondaries too), the coordinator with false
+        shards = not coordinator
     return {
         'nodeid': None,
         'groupid': 0 if coordinator else groupid,

@@ -190,6 +190,9 @@ def test_secondary_by_primary_name(seeded):
     res = citus.ok('citus_node', name=w2.name, port=w2.port, role='secondary', primary_name=w0.name,
                    primary_port=w0.port)
     assert res['changed'] is True and res['queries'] == queries
+    # check mode predicts what Citus does: a secondary gets shouldhaveshards true, like any node citus_add_node adds
+    predicted = {k: v for k, v in check['node'].items() if v is not None}
+    assert predicted == {k: res['node'][k] for k in predicted}
     node = citus.node(w2)
     assert node['role'] == 'secondary' and node['groupid'] == citus.group_of(w0)
     again = citus.ok('citus_node', name=w2.name, port=w2.port, role='secondary', primary_name=w0.name,
