@@ -869,6 +869,23 @@ COMMENT ON FUNCTION pg_catalog.citus_get_active_worker_nodes() IS 'fetch set of 
 -- Table functions
 ---------------------------------------------------------------------------
 
+-- ErrorIfUnsupportedConstraint of Citus: unique indexes, primary keys and exclusion
+-- constraints must include the distribution column
+CREATE FUNCTION citus_internal.emulator_check_constraints(p_relation regclass, p_attnum smallint)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                WHERE i.indrelid = p_relation AND i.indisunique AND NOT p_attnum = ANY (i.indkey::smallint[]))
+       OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                   WHERE c.conrelid = p_relation AND c.contype = 'x' AND NOT p_attnum = ANY (c.conkey)) THEN
+        PERFORM citus_internal.emulator_error(
+            format('cannot create constraint on "%s"', (SELECT relname FROM pg_catalog.pg_class WHERE oid = p_relation)),
+            'Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the '
+            'partition column (with an equality operator if EXCLUDE).', NULL, '0A000');
+    END IF;
+END $$;
+
 -- removes the metadata of a Citus local table (no-op for any other table)
 CREATE FUNCTION citus_internal.emulator_forget_citus_local_table(p_relation regclass)
     RETURNS void LANGUAGE plpgsql
@@ -929,6 +946,7 @@ BEGIN
         END IF;
         v_type := v_att.atttypid;
         v_collation := coalesce((SELECT typcollation FROM pg_catalog.pg_type WHERE oid = v_type), 0);
+        PERFORM citus_internal.emulator_check_constraints(p_relation, v_att.attnum);
         IF v_rf > 1 THEN
             v_repmodel := 'c';
         ELSE
@@ -1082,6 +1100,15 @@ BEGIN
         PERFORM citus_internal.emulator_error('cannot distribute relation',
             'Currently, colocate_with option is not supported for append / range distributed tables.', NULL, '0A000');
     END IF;
+    IF p_method = 'append' AND (EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indrelid = p_relation AND indisunique)
+                                OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                                            WHERE conrelid = p_relation AND contype = 'x')) THEN
+        PERFORM citus_internal.emulator_raise('WARNING', '0A000',
+            format('table "%s" has a UNIQUE or EXCLUDE constraint', v_relname),
+            'UNIQUE constraints, EXCLUDE constraints, and PRIMARY KEYs on append-partitioned tables cannot be enforced.',
+            'Consider using hash partitioning.');
+    END IF;
+    PERFORM citus_internal.emulator_check_constraints(p_relation, v_attnum);
     INSERT INTO pg_catalog.pg_dist_partition VALUES
         (p_relation, CASE WHEN p_method = 'range' THEN 'r' ELSE 'a' END,
          citus_internal.emulator_partkey(p_relation, v_attnum), 0, 'c', false);
@@ -1366,6 +1393,7 @@ DECLARE
     v_rel regclass;
     v_columns text[] := '{}';
     v_rf text;
+    v_target_type oid;
 BEGIN
     IF table_name IS NULL THEN
         RETURN;
@@ -1433,7 +1461,31 @@ BEGIN
                 'shard_count cannot be different than the shard count of the table in colocate_with', NULL,
                 'if no shard_count is specified shard count will be same with colocate_with table''s');
         END IF;
+        v_target_type := (SELECT a.atttypid FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_dist_partition p
+                             ON p.logicalrelid = a.attrelid
+                          WHERE p.logicalrelid = v_target
+                            AND a.attnum = substring(p.partkey from ':varattno (-?[0-9]+)')::int);
+        IF distribution_column IS NOT NULL AND v_target_type IS DISTINCT FROM
+               (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = table_name AND attname = distribution_column) THEN
+            PERFORM citus_internal.emulator_error(format('cannot colocate with %1$s and change distribution column to %2$s '
+                'because data type of column %2$s is different then the distribution column of the %1$s',
+                colocate_with, distribution_column));
+        ELSIF distribution_column IS NULL AND v_target_type IS DISTINCT FROM
+               (SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = table_name AND attname = v_column) THEN
+            PERFORM citus_internal.emulator_error(format('cannot colocate with %s because data type of its distribution '
+                'column is different than %s', colocate_with, (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)));
+        END IF;
         v_new_shard_count := NULL;
+    END IF;
+    -- notices for the parameters that change nothing
+    IF v_same_column THEN
+        PERFORM citus_internal.emulator_notice(format('table is already distributed by %s', distribution_column));
+    END IF;
+    IF v_same_shard_count THEN
+        PERFORM citus_internal.emulator_notice(format('shard count of the table is already %s', shard_count));
+    END IF;
+    IF v_same_colocate THEN
+        PERFORM citus_internal.emulator_notice(format('table is already colocated with %s', colocate_with));
     END IF;
 
     -- keep the replication factor the table was created with
@@ -1488,7 +1540,7 @@ BEGIN
     SELECT * INTO v_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name;
     IF NOT FOUND OR v_part.partkey IS NULL THEN
         PERFORM citus_internal.emulator_error(format('relation %s should be a hash or single shard distributed table',
-                                                     v_name));
+                                                     v_name), NULL, NULL, '0A000');
     END IF;
     IF lower(colocate_with) = 'none' THEN
         SELECT * INTO v_colocation FROM pg_catalog.pg_dist_colocation WHERE colocationid = v_part.colocationid;
@@ -1505,7 +1557,7 @@ BEGIN
     SELECT * INTO v_target_part FROM pg_catalog.pg_dist_partition WHERE logicalrelid = v_target;
     IF NOT FOUND OR v_target_part.partkey IS NULL THEN
         PERFORM citus_internal.emulator_error(format('relation %s should be a hash or single shard distributed table',
-                                                     v_target_name));
+                                                     v_target_name), NULL, NULL, '0A000');
     END IF;
     IF v_target_part.repmodel <> v_part.repmodel THEN
         PERFORM citus_internal.emulator_error(format('cannot colocate tables %s and %s', v_target_name, v_name),

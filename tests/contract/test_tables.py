@@ -469,3 +469,25 @@ def test_reference_table_with_a_foreign_key_from_a_local_table(sql: Sql, workers
         "public.orders by executing SELECT undistribute_table($$public.orders$$, cascade_via_foreign_keys=>true)")
     sql("SELECT undistribute_table('orders', cascade_via_foreign_keys => true)")
     assert sql("SELECT * FROM pg_dist_partition") == []
+
+
+@pytest.mark.parametrize("unique", ["PRIMARY KEY (id)", "UNIQUE (id)", "UNIQUE (id, other)"])
+def test_unique_constraints_must_include_the_distribution_column(sql: Sql, workers: list[Node], unique: str) -> None:
+    sql(f"CREATE TABLE events (id bigint, other bigint, tenant bigint, {unique})")
+    error = sql.error("SELECT create_distributed_table('events', 'tenant')")
+    assert error.diag.message_primary == 'cannot create constraint on "events"'
+    assert error.diag.message_detail == (
+        "Distributed relations cannot have UNIQUE, EXCLUDE, or PRIMARY KEY constraints that do not include the "
+        "partition column (with an equality operator if EXCLUDE).")
+    assert sql("SELECT * FROM pg_dist_partition") == []
+    sql("SELECT create_distributed_table('events', 'id')")
+
+
+def test_alter_colocate_with_a_table_of_another_type(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE b (id bigint)")
+    sql("CREATE TABLE c (id int)")
+    sql("SELECT create_distributed_table('b', 'id', shard_count => 8)")
+    sql("SELECT create_distributed_table('c', 'id', shard_count => 4)")
+    error = sql.error("SELECT alter_distributed_table('c', colocate_with => 'b')")
+    assert error.diag.message_primary == "cannot colocate with b because data type of its distribution column is " \
+                                         "different than c"
