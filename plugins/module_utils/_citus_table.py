@@ -143,8 +143,8 @@ def distributed_differences(params: dict[str, Any], current: dict[str, Any], tar
 
 def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, set_rf: int | None,
                              target_name: str | None) -> list[Unit]:
-    """create_distributed_table[_concurrently] (with SET LOCAL of the replication factor) and the truncation of
-    the hidden local copy when asked."""
+    """create_distributed_table[_concurrently] (with SET LOCAL, or SET for the concurrent form, of the replication
+    factor) and the truncation of the hidden local copy when asked."""
     concurrently = bool(params.get('concurrently'))
     func = 'create_distributed_table_concurrently' if concurrently else 'create_distributed_table'
     query = f"SELECT {func}(%s::regclass, %s"
@@ -164,7 +164,9 @@ def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, 
                          action='truncate')
     wants_truncate = bool(params.get('truncate_local_data')) and rows > 0
     if concurrently:
-        units = [Unit([create], done=f"{qualified} was distributed by {params['column']}")]
+        # not allowed in a transaction block, so no SET LOCAL: the setting lasts for the module's own session
+        statements = [] if set_rf is None else [Statement("SET citus.shard_replication_factor = %s", (set_rf,))]
+        units = [Unit(statements + [create], done=f"{qualified} was distributed by {params['column']}")]
         if wants_truncate:
             units.append(Unit([truncate]))
         return units

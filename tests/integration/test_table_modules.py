@@ -123,6 +123,24 @@ def test_replication_factor_is_not_a_function_argument(seeded):
     assert citus.table('orders')['replicationfactor'] == 2
 
 
+def test_concurrently_with_replication_factor_1_where_the_server_default_is_2(seeded):
+    citus = seeded
+    db = citus.cluster.dbname
+    citus.sql(f'ALTER DATABASE "{db}" SET citus.shard_replication_factor = 2')
+    try:
+        rows = citus.all_rows()
+        res = citus.ok('citus_distributed_table', name='users', column='id', concurrently=True, replication_factor=1)
+        assert res['queries'] == ['SET citus.shard_replication_factor = 1',
+                                  "SELECT create_distributed_table_concurrently('public.users'::regclass, 'id')"]
+        assert citus.table('users')['replicationfactor'] == 1 and res['table']['replication_factor'] == 1
+        assert citus.all_rows() == rows
+        again = citus.ok('citus_distributed_table', name='users', column='id', concurrently=True,
+                         replication_factor=1)
+        assert again['changed'] is False and again['queries'] == []
+    finally:
+        citus.sql(f'ALTER DATABASE "{db}" RESET citus.shard_replication_factor')
+
+
 def test_differences_refused_then_redistributed_with_rows_kept(seeded):
     citus = seeded
     citus.ok('citus_distributed_table', name='users', column='id')
