@@ -116,6 +116,33 @@ def one_line(text: Any) -> str:
     return ' '.join(str(text).split())
 
 
+_CONNECT_HINTS = (
+    (r'password authentication failed|no password supplied', "check login_user and login_password"),
+    (r'no pg_hba\.conf entry', "add a pg_hba.conf rule for this client on the server, or connect as another user"),
+    (r'database "[^"]*" does not exist', "set db to an existing database (the one that holds the citus extension)"),
+    (r'role "[^"]*" does not exist', "set login_user to an existing role"),
+    (r'on socket', "check login_unix_socket and login_port, and that PostgreSQL runs on this host"),
+    (r'Connection refused|could not translate host name|timeout expired|No route to host|Network is unreachable',
+     "check login_host and login_port, and that PostgreSQL runs and listens there"),
+    (r'SSL|certificate', "check ssl_mode, ca_cert, ssl_cert and ssl_key"),
+    (r'invalid dsn|invalid connection option|invalid sslmode|invalid integer value',
+     "check connect_params and the connection options"),
+)
+
+
+def connect_error(text: Any) -> str:
+    """One line from a failed connection: libpq's reason (said once; with sslmode=prefer libpq tries twice and
+    repeats it) and the module options to fix."""
+    parts: list[str] = []
+    for part in re.split(r'(?=connection to server )', one_line(text)):
+        part = part.strip()
+        if part and part not in parts:
+            parts.append(part)
+    reason = ' '.join(parts)
+    hint = next((fix for pattern, fix in _CONNECT_HINTS if re.search(pattern, reason)), '')
+    return f"{reason}: {hint}" if hint else reason
+
+
 def endpoint(name: str, port: int) -> str:
     return f"{name}:{port}"
 
@@ -439,7 +466,7 @@ class CitusDB:
         except DB_ERROR as exc:
             where = kwargs.get('host') or 'the local socket'
             module.fail_json(msg=f"unable to connect to database {kwargs.get('dbname', '(default)')} on {where}: "
-                                 f"{one_line(exc)}")
+                                 f"{connect_error(exc)}")
         self.cursor = self.conn.cursor()
 
     def notices(self) -> list[str]:

@@ -239,6 +239,26 @@ def test_bad_options_are_refused_before_connecting(citus):
         assert fragment in msg, msg
 
 
+def test_connection_failures_are_one_actionable_line(citus):
+    c = citus.coordinator
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        free = sock.getsockname()[1]
+    cases = [
+        (dict(login_password='not-the-password'), ['password authentication failed', 'check login_user and '
+                                                   'login_password']),
+        (dict(db='no_such_database'), ['database "no_such_database" does not exist', 'set db to an existing']),
+        (dict(login_host='127.0.0.1', login_port=free), ['Connection refused', 'check login_host and login_port']),
+    ]
+    for args, fragments in cases:
+        for module in ('citus_node', 'citus_info'):
+            extra = {'name': c.name, 'port': c.port, 'coordinator': True} if module == 'citus_node' else {}
+            msg = citus.fails(module, **{**extra, **args})
+            for fragment in fragments:
+                assert fragment in msg, msg
+            assert msg.count(fragments[0]) == 1, msg
+
+
 def test_not_registered_cannot_be_disabled(citus):
     w = citus.workers[0]
     msg = citus.fails('citus_node', name=w.name, port=w.port, state='disabled')

@@ -369,6 +369,40 @@ def test_connect_failure_is_one_line(monkeypatch):
     assert module.failed['msg'].startswith('unable to connect to database app on 10.0.0.9: ')
 
 
+PW = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "app"\n'
+
+
+@pytest.mark.parametrize('text, fragments', [
+    # libpq tries SSL and then plain with sslmode=prefer: the same failure twice, said once
+    (PW + PW, ['password authentication failed for user "app": check login_user and login_password']),
+    ('connection to server at "127.0.0.1", port 5432 failed: fe_sendauth: no password supplied\n',
+     ['no password supplied: check login_user and login_password']),
+    ('connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "nope" does not exist\n',
+     ['database "nope" does not exist: set db to an existing database']),
+    ('connection to server at "127.0.0.1", port 5432 failed: FATAL:  role "bob" does not exist\n',
+     ['role "bob" does not exist: set login_user to an existing role']),
+    ('connection to server at "127.0.0.1", port 1 failed: Connection refused\n\tIs the server running on that host '
+     'and accepting TCP/IP connections?\n', ['Connection refused', 'check login_host and login_port']),
+    ('could not translate host name "nohost" to address: Name or service not known\n',
+     ['check login_host and login_port']),
+    ('connection to server on socket "/tmp/.s.PGSQL.5432" failed: No such file or directory\n',
+     ['check login_unix_socket and login_port']),
+    ('connection to server at "127.0.0.1", port 5432 failed: FATAL:  no pg_hba.conf entry for host "127.0.0.1", '
+     'user "app", database "app", no encryption\n', ['add a pg_hba.conf rule']),
+    ('connection to server at "127.0.0.1", port 5432 failed: server does not support SSL, but SSL was required\n',
+     ['check ssl_mode']),
+    ('invalid dsn: invalid connection option "bogus"\n', ['invalid connection option "bogus": check connect_params']),
+    ('connection to server at "h", port 5432 failed: FATAL:  permission denied for database "app"\n',
+     ['permission denied for database "app"']),
+])
+def test_connect_error(text, fragments):
+    msg = _citus.connect_error(text)
+    assert '\n' not in msg
+    for fragment in fragments:
+        assert fragment in msg, msg
+    assert msg.count('failed:') <= 1, msg
+
+
 def test_missing_psycopg2(monkeypatch):
     monkeypatch.setattr(_citus, 'HAS_PSYCOPG', False)
     module = FakeModule()
