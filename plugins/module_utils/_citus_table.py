@@ -8,6 +8,7 @@ Pure functions over catalog snapshots (unit tested without a server) plus the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,15 +42,12 @@ FOREIGN_KEYS_QUERY = (
     "FROM pg_catalog.pg_constraint WHERE contype = 'f' AND (conrelid = %s::oid OR confrelid = %s::oid) ORDER BY 1")
 COLOCATED_QUERY = ("SELECT logicalrelid::regclass::text AS name FROM pg_dist_partition WHERE colocationid = %s "
                    "AND logicalrelid::oid <> %s::oid ORDER BY 1")
-HAS_COLUMN_QUERY = ("SELECT 1 AS found FROM pg_catalog.pg_attribute a WHERE a.attrelid = %s::oid AND a.attname = %s "
-                    "AND a.attnum > 0 AND NOT a.attisdropped")
 
 
 @dataclass
 class TablePlan:
     units: list[Unit] = field(default_factory=list)
     after: dict[str, Any] = field(default_factory=dict)
-    copies: bool = False  # whether rows are copied (rows_copied is worth counting)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -201,18 +199,21 @@ def undistribute_unit(qualified: str, kind: str, cascade: bool = False) -> Unit:
                      f"table); fix the cause and run the task again")
 
 
+def missing_table(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
+    """The plan for a table that does not exist: nothing to undistribute (absent), a refusal (present)."""
+    if params['state'] == 'absent':
+        return TablePlan(warnings=[f"table {params['name']} does not exist; nothing to undistribute"])
+    raise Refusal(f"table {params['name']} does not exist in database {snap.get('db') or '(default)'}: create it "
+                  f"first (check the name and schema)")
+
+
 def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     """snap: table (TABLE_QUERY row or None), column (COLUMN_QUERY row or None), target (TABLE_QUERY row of
     colocate_with or None), settings, nodes, rows (int or None), same_column_in_target (bool)."""
     row = snap.get('table')
-    name = params['name']
-    result = TablePlan()
     if row is None:
-        if params['state'] == 'absent':
-            result.warnings.append(f"table {name} does not exist; nothing to undistribute")
-            return result
-        raise Refusal(f"table {name} does not exist in database {snap.get('db') or '(default)'}: create it first "
-                      f"(check the name and schema)")
+        return missing_table(params, snap)
+    result = TablePlan()
     current = table_facts(row)
     qualified = row['qualified']
     rows = int(snap.get('rows') or 0)
@@ -230,7 +231,6 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
         result.units = [undistribute_unit(qualified, current['type'], bool(params.get('cascade_via_foreign_keys')))]
         result.units[0].done = ''
-        result.copies = True
         result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
                         'replication_factor': None}
         return result
@@ -281,7 +281,6 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     if current['type'] in ('local', 'citus_local'):
         check_nodes(snap, wanted['replication_factor'], qualified)
         result.units = create_distributed_units(params, qualified, rows, set_rf, target['name'] if target else None)
-        result.copies = True
         result.after = after
         return result
 
@@ -296,7 +295,6 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     check_nodes(snap, wanted['replication_factor'], qualified)
     rf_changes = params.get('replication_factor') is not None \
         and params['replication_factor'] != current.get('replication_factor')
-    result.copies = True
     if current['type'] == 'distributed' and not rf_changes:
         query = "SELECT alter_distributed_table(%s::regclass"
         args: tuple = (qualified,)
@@ -366,14 +364,9 @@ def check_nodes(snap: dict[str, Any], rf: int | None, qualified: str) -> None:
 
 def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     row = snap.get('table')
-    name = params['name']
-    result = TablePlan()
     if row is None:
-        if params['state'] == 'absent':
-            result.warnings.append(f"table {name} does not exist; nothing to undistribute")
-            return result
-        raise Refusal(f"table {name} does not exist in database {snap.get('db') or '(default)'}: create it first "
-                      f"(check the name and schema)")
+        return missing_table(params, snap)
+    result = TablePlan()
     current = table_facts(row)
     qualified = row['qualified']
     rows = int(snap.get('rows') or 0)
@@ -384,7 +377,6 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
             check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
             result.units = [undistribute_unit(qualified, 'reference', bool(params.get('cascade_via_foreign_keys')))]
             result.units[0].done = ''
-            result.copies = True
             result.after = local_after
         else:
             if current['type'] not in ('local', 'citus_local'):
@@ -408,7 +400,6 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     if current['type'] in ('local', 'citus_local'):
         check_nodes(snap, None, qualified)
         result.units = [create_unit]
-        result.copies = True
         result.after = after
         return result
     if not params.get('allow_redistribute'):
@@ -418,7 +409,6 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     check_nodes(snap, None, qualified)
     check_foreign_keys(snap, qualified, False, why=f"a {current['type']} table into a reference table")
     result.units = [undistribute_unit(qualified, current['type']), create_unit]
-    result.copies = True
     result.after = after
     return result
 
@@ -442,10 +432,42 @@ def read_snapshot(db: CitusDB, params: dict[str, Any], distributed: bool) -> dic
             snap['target'] = read_table(db, colocate)
             target = snap['target']
             if target and target.get('column'):
-                snap['same_column_in_target'] = bool(db.fetchone(HAS_COLUMN_QUERY, (row['oid'], target['column'])))
+                snap['same_column_in_target'] = db.fetchone(COLUMN_QUERY, (row['oid'], target['column'])) is not None
     return snap
 
 
-def count_copied_rows(db: CitusDB, snap: dict[str, Any]) -> int:
-    row = snap.get('table')
-    return count_rows(db, row) if row else 0
+def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | None],
+                     plan: Callable[[dict[str, Any], dict[str, Any]], TablePlan], distributed: bool) -> None:
+    """The whole run of citus_distributed_table / citus_reference_table: validate, read, plan, run, report."""
+    params = module.params
+    error = validate(params)
+    if error:
+        module.fail_json(msg=error)
+
+    db = CitusDB(module, {'table': params['name']})
+    db.require_citus()
+    snap = read_snapshot(db, params, distributed)
+    before = table_facts(snap['table'])
+    rows = 0
+    try:
+        result_plan = plan(params, snap)
+        if result_plan.units:
+            # every change copies the rows; count them only then (they also decide truncate_local_data)
+            snap['rows'] = rows = count_rows(db, snap['table'])
+            result_plan = plan(params, snap)
+    except Refusal as exc:
+        db.close()
+        module.fail_json(msg=exc.msg, table=before, queries=[])
+    for warning in result_plan.warnings:
+        module.warn(warning)
+    db.context['table'] = snap['table']['qualified'] if snap['table'] else params['name']
+    db.run(result_plan.units)
+    changed = bool(result_plan.units)
+    after = result_plan.after
+    if changed and not module.check_mode:
+        after = table_facts(read_table(db, params['name']))
+    db.close()
+    result: dict[str, Any] = dict(changed=changed, table=after, rows_copied=rows, queries=db.queries)
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)

@@ -194,17 +194,10 @@ queries:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
-    CitusDB,
-    Refusal,
-    citus_common_argument_spec,
-    read_table,
-    table_facts,
-)
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
-    count_copied_rows,
     plan_distributed,
-    read_snapshot,
+    run_table_module,
     validate_distributed,
 )
 
@@ -229,39 +222,7 @@ def argument_spec() -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    error = validate_distributed(params)
-    if error:
-        module.fail_json(msg=error)
-
-    db = CitusDB(module, {'table': params['name']})
-    db.require_citus()
-    snap = read_snapshot(db, params, distributed=True)
-    before = table_facts(snap['table'])
-    try:
-        result_plan = plan_distributed(params, snap)
-        rows = 0
-        if result_plan.copies:
-            rows = count_copied_rows(db, snap)
-            snap['rows'] = rows
-            result_plan = plan_distributed(params, snap)
-    except Refusal as exc:
-        db.close()
-        module.fail_json(msg=exc.msg, table=before, queries=[])
-    for warning in result_plan.warnings:
-        module.warn(warning)
-    db.context['table'] = snap['table']['qualified'] if snap['table'] else params['name']
-    db.run(result_plan.units)
-    changed = bool(result_plan.units)
-    after = result_plan.after
-    if changed and not module.check_mode:
-        after = table_facts(read_table(db, params['name']))
-    db.close()
-    result: dict[str, Any] = dict(changed=changed, table=after, rows_copied=rows if changed else 0,
-                                  queries=db.queries)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+    run_table_module(module, validate_distributed, plan_distributed, distributed=True)
 
 
 if __name__ == '__main__':
