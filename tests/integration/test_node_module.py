@@ -245,11 +245,12 @@ def test_connection_failures_are_one_actionable_line(citus):
         sock.bind(('127.0.0.1', 0))
         free = sock.getsockname()[1]
     cases = [
-        (dict(login_password='not-the-password'), ['password authentication failed', 'check login_user and '
-                                                   'login_password']),
         (dict(db='no_such_database'), ['database "no_such_database" does not exist', 'set db to an existing']),
         (dict(login_host='127.0.0.1', login_port=free), ['Connection refused', 'check login_host and login_port']),
     ]
+    if citus.cluster.is_local:  # the local instances require a password; a real cluster may trust the runner
+        cases.append((dict(login_password='not-the-password'),
+                      ['password authentication failed', 'check login_user and login_password']))
     for args, fragments in cases:
         for module in ('citus_node', 'citus_info'):
             extra = {'name': c.name, 'port': c.port, 'coordinator': True} if module == 'citus_node' else {}
