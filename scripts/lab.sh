@@ -92,9 +92,9 @@ containers() {
       --label "pgcitus.lab=$LAB_NAME" "$IMAGE" /lib/systemd/systemd >/dev/null
   done
   # systemd answers only once it has set up its bus: ask again until it has booted (at most 60 s).
-  local state try
+  local state
   for node in "${NODES[@]}"; do
-    for try in $(seq 60); do
+    for _ in $(seq 60); do
       state=$(docker exec "$node" systemctl is-system-running --wait 2>/dev/null || true)
       case "$state" in running|degraded) break ;; esac
       sleep 1
