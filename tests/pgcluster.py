@@ -378,6 +378,9 @@ class Cluster:
             raise ClusterError(f"resetting the coordinator failed: {exc.diag.message_primary}") from exc
         for node in self.workers:
             with self._admin_conn(node).cursor() as cur:
+                # Citus hides shard tables from pg_class unless asked (not on the coordinator: dropping
+                # the distributed tables there drops their shards)
+                cur.execute("SET citus.show_shards_for_app_name_prefixes TO '*'")
                 # a worker removed while it had metadata keeps it (Citus does not clean it up):
                 # forget it, so its shell tables drop like plain tables
                 cur.execute("SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL")
@@ -408,8 +411,6 @@ class Cluster:
         conn = self.connect(node)
         with conn.cursor() as cur:
             cur.execute("SET client_min_messages TO warning")
-            # Citus hides shard tables from pg_class on workers unless asked
-            cur.execute("SET citus.show_shards_for_app_name_prefixes TO '*'")
         self._admin[key] = conn
         return conn
 

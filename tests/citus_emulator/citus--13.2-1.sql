@@ -886,6 +886,58 @@ BEGIN
     END IF;
 END $$;
 
+-- ErrorIfUnsupportedForeignKeyOrConstraint of Citus for the foreign keys a new Citus table has
+-- (p_attnum NULL: a reference table; p_colocationid NULL: a new colocation group)
+CREATE FUNCTION citus_internal.emulator_check_foreign_keys(p_relation regclass, p_attnum smallint,
+                                                           p_colocationid integer)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_fk record;
+    v_ref pg_catalog.pg_dist_partition;
+    v_ref_attnum smallint;
+BEGIN
+    FOR v_fk IN SELECT c.* FROM pg_catalog.pg_constraint c
+                 WHERE c.conrelid = p_relation AND c.contype = 'f' AND c.confrelid <> p_relation
+                 ORDER BY c.oid LOOP
+        SELECT * INTO v_ref FROM pg_catalog.pg_dist_partition WHERE logicalrelid::oid = v_fk.confrelid;
+        IF p_attnum IS NULL THEN
+            -- a reference table may only reference reference tables (and local tables, which Citus converts)
+            IF FOUND AND v_ref.partmethod <> 'n' THEN
+                PERFORM citus_internal.emulator_error(
+                    'cannot create foreign key constraint since foreign keys from reference tables and local tables '
+                    'to distributed tables are not supported',
+                    'Reference tables and local tables can only have foreign keys to reference tables and local tables',
+                    NULL, '0A000');
+            END IF;
+            CONTINUE;
+        END IF;
+        IF NOT FOUND OR (v_ref.partmethod = 'n' AND v_ref.colocationid = 0) THEN
+            PERFORM citus_internal.emulator_error(
+                format('referenced table "%s" must be a distributed table or a reference table',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = v_fk.confrelid)),
+                'To enforce foreign keys, the referencing and referenced rows need to be stored on the same node.',
+                format('You could use SELECT create_reference_table(''%s'') to replicate the referenced table to all '
+                       'nodes or consider dropping the foreign key', v_fk.confrelid::regclass), '42P16');
+        END IF;
+        CONTINUE WHEN v_ref.repmodel = 't';
+        IF p_colocationid IS NULL OR v_ref.colocationid <> p_colocationid THEN
+            PERFORM citus_internal.emulator_error(
+                'cannot create foreign key constraint since relations are not colocated or not referencing a '
+                'reference table',
+                'A distributed table can only have foreign keys if it is referencing another colocated hash '
+                'distributed table or a reference table', NULL, '0A000');
+        END IF;
+        v_ref_attnum := substring(v_ref.partkey from ':varattno (-?[0-9]+)')::smallint;
+        IF NOT EXISTS (SELECT 1 FROM generate_subscripts(v_fk.conkey, 1) AS i
+                        WHERE v_fk.conkey[i] = p_attnum AND v_fk.confkey[i] = v_ref_attnum) THEN
+            PERFORM citus_internal.emulator_error('cannot create foreign key constraint',
+                'Foreign keys are supported in two cases, either in between two colocated tables including partition '
+                'column in the same ordinal in the both tables or from distributed to reference tables', NULL, '0A000');
+        END IF;
+    END LOOP;
+END $$;
+
 -- removes the metadata of a Citus local table (no-op for any other table)
 CREATE FUNCTION citus_internal.emulator_forget_citus_local_table(p_relation regclass)
     RETURNS void LANGUAGE plpgsql
@@ -946,7 +998,6 @@ BEGIN
         END IF;
         v_type := v_att.atttypid;
         v_collation := coalesce((SELECT typcollation FROM pg_catalog.pg_type WHERE oid = v_type), 0);
-        PERFORM citus_internal.emulator_check_constraints(p_relation, v_att.attnum);
         IF v_rf > 1 THEN
             v_repmodel := 'c';
         ELSE
@@ -963,7 +1014,6 @@ BEGIN
     END IF;
 
     PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
-    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
     LOCK TABLE pg_catalog.pg_dist_colocation IN EXCLUSIVE MODE;
 
     -- colocation group
@@ -1009,7 +1059,17 @@ BEGIN
         -- shards follow an existing table of the group (CreateColocatedShards)
         SELECT p.logicalrelid INTO v_source FROM pg_catalog.pg_dist_partition p
          WHERE p.colocationid = v_colocationid ORDER BY p.logicalrelid LIMIT 1;
+    ELSE
+        -- a new colocation group is created before the checks below (its id is used up when they fail)
+        v_colocationid := nextval('pg_catalog.pg_dist_colocationid_seq');
+        INSERT INTO pg_catalog.pg_dist_colocation VALUES (v_colocationid, p_shard_count, v_rf, v_type, v_collation);
     END IF;
+
+    IF NOT v_single THEN
+        PERFORM citus_internal.emulator_check_constraints(p_relation, v_att.attnum);
+        PERFORM citus_internal.emulator_check_foreign_keys(p_relation, v_att.attnum, v_colocationid);
+    END IF;
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
 
     IF v_source IS NULL THEN
         v_nodes := ARRAY(SELECT n FROM citus_internal.emulator_placement_nodes() n);
@@ -1023,11 +1083,6 @@ BEGIN
                 format('replication_factor (%s) exceeds number of worker nodes (%s)', v_rf, v_count),
                 NULL, 'Add more worker nodes or try again with a lower replication factor.', '22023');
         END IF;
-    END IF;
-
-    IF v_colocationid IS NULL THEN
-        v_colocationid := nextval('pg_catalog.pg_dist_colocationid_seq');
-        INSERT INTO pg_catalog.pg_dist_colocation VALUES (v_colocationid, p_shard_count, v_rf, v_type, v_collation);
     END IF;
 
     INSERT INTO pg_catalog.pg_dist_partition VALUES
@@ -1241,6 +1296,7 @@ BEGIN
     IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = table_name) NOT IN ('r', 'p') THEN
         PERFORM citus_internal.emulator_not_supported('create_reference_table on a relation that is not a table');
     END IF;
+    PERFORM citus_internal.emulator_check_foreign_keys(table_name, NULL, NULL);
     PERFORM citus_internal.emulator_insert_coordinator_if_cluster_empty();
     PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
     LOCK TABLE pg_catalog.pg_dist_colocation IN EXCLUSIVE MODE;

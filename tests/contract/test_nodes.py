@@ -6,7 +6,7 @@ import socket
 import time
 
 import pytest
-from conftest import Sql, sorted_nodes
+from contract_sql import Sql, sorted_nodes
 from pgcluster import Node
 
 NODE_COLUMNS = ("nodeid, groupid, nodename, nodeport, noderack, hasmetadata, isactive, noderole::text, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Sql
+from contract_sql import Sql
 from pgcluster import Node
 
 PLAN = "SELECT table_name::text, shardid, sourcename, sourceport, targetname, targetport " \

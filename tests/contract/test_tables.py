@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-from conftest import Sql, sorted_nodes
+from contract_sql import Sql, sorted_nodes
 from pgcluster import Node
 
 FIRST_SHARD_ID = 102008
