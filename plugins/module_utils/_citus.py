@@ -419,27 +419,6 @@ class Refusal(Exception):
         self.msg = msg
 
 
-def plain(query: Any, params: tuple | dict | None = None) -> str:
-    """Render a statement without a server, for tests and messages (psycopg2 quoting rules)."""
-    text = query if isinstance(query, str) else repr(query)
-    if not params:
-        return text
-
-    def lit(value: Any) -> str:
-        if value is None:
-            return 'NULL'
-        if isinstance(value, bool):
-            return 'true' if value else 'false'
-        if isinstance(value, (int, float)):
-            return str(value)
-        escaped = str(value).replace("'", "''")
-        return f"'{escaped}'"
-
-    if isinstance(params, dict):
-        return text % {k: lit(v) for k, v in params.items()}
-    return text % tuple(lit(v) for v in params)
-
-
 class CitusDB:
     """One autocommit connection, with reads, recorded writes and error translation."""
 

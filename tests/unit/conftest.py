@@ -1,4 +1,4 @@
-"""Make the collection importable as ansible_collections.pgcitus.cluster for the unit tests."""
+"""Make the collection importable as ansible_collections.pgcitus.cluster, and sqltext importable, for the unit tests."""
 
 from __future__ import annotations
 
@@ -20,5 +20,6 @@ def collections_root() -> Path:
 
 
 COLLECTIONS = str(collections_root())
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
+for path in (COLLECTIONS, str(Path(__file__).resolve().parent)):  # the collection, and sqltext.py beside this file
+    if path not in sys.path:
+        sys.path.insert(0, path)

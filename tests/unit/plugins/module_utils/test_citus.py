@@ -10,11 +10,11 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     Unit,
     conn_kwargs,
     one_line,
-    plain,
     table_facts,
     table_type,
     translate_error,
 )
+from sqltext import plain
 
 
 def params(**over):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal, plain
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from ansible_collections.pgcitus.cluster.plugins.modules import citus_node
+from sqltext import rendered
 
 
 def p(**over):
@@ -21,13 +22,6 @@ def row(**over):
     base.update(over)
     return base
 
-
-def rendered(units):
-    out = []
-    for unit in units:
-        stmts = [plain(s.query, s.params) for s in unit.statements]
-        out += ['BEGIN'] + stmts + ['COMMIT'] if unit.transaction else stmts
-    return out
 
 
 @pytest.mark.parametrize('over, fragment', [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal, plain
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
     distributed_differences,
     plan_distributed,
@@ -13,6 +13,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table impor
     validate_reference,
 )
 from ansible_collections.pgcitus.cluster.plugins.modules import citus_distributed_table, citus_reference_table
+from sqltext import rendered
 
 CONNECTION = {'db', 'login_user', 'login_password', 'login_host', 'login_unix_socket', 'login_port', 'ssl_mode',
               'ca_cert', 'ssl_cert', 'ssl_key', 'connect_params'}
@@ -58,13 +59,6 @@ def snap(table, **over):
     base.update(over)
     return base
 
-
-def rendered(units):
-    out = []
-    for unit in units:
-        stmts = [plain(s.query, s.params) for s in unit.statements]
-        out += ['BEGIN'] + stmts + ['COMMIT'] if unit.transaction else stmts
-    return out
 
 
 @pytest.mark.parametrize('over, fragment', [
