@@ -491,3 +491,28 @@ def test_alter_colocate_with_a_table_of_another_type(sql: Sql, workers: list[Nod
     error = sql.error("SELECT alter_distributed_table('c', colocate_with => 'b')")
     assert error.diag.message_primary == "cannot colocate with b because data type of its distribution column is " \
                                          "different than c"
+
+
+def test_foreign_key_to_a_local_table(sql: Sql, workers: list[Node]) -> None:
+    sql("CREATE TABLE localref (id bigint PRIMARY KEY)")
+    sql("CREATE TABLE events (id bigint, rid bigint REFERENCES localref (id))")
+    error = sql.error("SELECT create_distributed_table('events', 'id')")
+    assert error.diag.message_primary == 'referenced table "localref" must be a distributed table or a reference table'
+    assert error.diag.message_hint == ("You could use SELECT create_reference_table('localref') to replicate the "
+                                       "referenced table to all nodes or consider dropping the foreign key")
+
+
+@pytest.mark.parametrize(("column", "colocate_with", "message"), [
+    ("id", "default", "cannot create foreign key constraint"),
+    ("pid", "none", "cannot create foreign key constraint since relations are not colocated or not referencing a "
+                    "reference table"),
+])
+def test_foreign_key_between_distributed_tables(sql: Sql, workers: list[Node], column: str, colocate_with: str,
+                                                message: str) -> None:
+    sql("CREATE TABLE parent (id bigint PRIMARY KEY)")
+    sql("CREATE TABLE child (id bigint, pid bigint REFERENCES parent (id))")
+    sql("SELECT create_distributed_table('parent', 'id')")
+    error = sql.error("SELECT create_distributed_table('child', %s, colocate_with => %s)", (column, colocate_with))
+    assert error.diag.message_primary == message
+    sql("SELECT create_distributed_table('child', 'pid')")
+    assert sql.one("SELECT count(DISTINCT colocationid) FROM pg_dist_partition") == 1
