@@ -409,6 +409,7 @@ class Unit:
     statements: list[Statement]
     transaction: bool = False
     done: str = ''  # what the unit achieved, said when a later unit fails
+    partial: str = ''  # what the unit may leave when it fails itself (a function that commits part of its work)
 
 
 class Refusal(Exception):
@@ -537,10 +538,10 @@ class CitusDB:
                         with contextlib.suppress(DB_ERROR):
                             self.cursor.execute('ROLLBACK')
                     done = [u.done for u in units[:index] if u.done]
-                    if done:
-                        suffix = f" (already done before this failure: {'; '.join(done)})"
-                    else:
-                        suffix = ' (nothing was changed)'
+                    notes = [f"already done before this failure: {'; '.join(done)}"] if done else []
+                    if unit.partial:
+                        notes.append(f"left by the failed step: {unit.partial}")
+                    suffix = f" ({'; '.join(notes)})" if notes else ' (nothing was changed)'
                     self._fail(exc, {'action': stmt.action or unit_action}, suffix)
 
     def _relay_warnings(self) -> None:

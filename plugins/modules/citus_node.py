@@ -364,7 +364,10 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
                 drain_args = (name, port, params['shard_transfer_mode'])
             units.append(Unit([Statement(drain_sql, drain_args, action='drain')],
                               done=f"citus_drain_node moved the shards of {here} away and set its should_have_shards "
-                                   f"to false; the node is still registered"))
+                                   f"to false; the node is still registered",
+                              partial=f"citus_drain_node commits should_have_shards false before it moves shards, so "
+                                      f"should_have_shards of {here} may be false now and some of its shards may "
+                                      f"have moved; the node is still registered"))
         units.append(Unit([Statement("SELECT citus_remove_node(%s, %s)", (name, port), action='remove')]))
         return units, {}
 

@@ -141,6 +141,24 @@ def test_absent_refuses_a_node_with_shards_then_drains_it(seeded):
     assert citus.ok('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)['changed'] is False
 
 
+def test_failed_drain_says_what_it_left(seeded):
+    """citus_drain_node sets should_have_shards false in its own transaction before it moves shards: when the moves
+    fail (online moves of a table without primary key), the module must not say that nothing changed."""
+    citus = seeded
+    citus.need_workers(3)
+    w0, w2 = citus.workers[0], citus.workers[2]
+    citus.ok('citus_node', name=w2.name, port=w2.port)
+    citus.sql("CREATE TABLE events (id bigint NOT NULL, payload text)")
+    citus.sql("INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 100) g")
+    citus.ok('citus_distributed_table', name='events', column='id')
+    rows = citus.rows('events')
+    msg = citus.fails('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)
+    assert 'events has no primary key or replica identity' in msg and 'block_writes' in msg
+    assert 'nothing was changed' not in msg
+    assert f'should_have_shards of {w0.address} may be false now' in msg and 'still registered' in msg
+    assert citus.node(w0) is not None and citus.rows('events') == rows
+
+
 def test_drain_refused_when_no_node_can_take_the_shards(seeded):
     citus = seeded
     w0 = citus.workers[0]

@@ -335,6 +335,20 @@ def test_run_failure_in_transaction_rolls_back_and_says_what_was_done(fake):
     assert fake.closed
 
 
+def test_run_failure_of_a_unit_that_commits_part_of_its_work_says_so(fake):
+    """citus_drain_node commits should_have_shards false in its own transaction: its failure changed something."""
+    fake.fail_on['citus_drain_node'] = 'boom'
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'node': 'w1:5432'})
+    drain = Unit([Statement("SELECT citus_drain_node(%s, %s)", ('w1', 5432), action='drain')],
+                 partial='should_have_shards of w1:5432 may be false now')
+    with pytest.raises(Failed):
+        db.run([drain])
+    msg = module.failed['msg']
+    assert 'nothing was changed' not in msg
+    assert msg.endswith('(left by the failed step: should_have_shards of w1:5432 may be false now)'), msg
+
+
 def test_run_failure_at_commit_is_named_after_the_unit(fake):
     fake.fail_on['COMMIT'] = 'could not commit'
     module = FakeModule()

@@ -178,6 +178,12 @@ def test_plan_refuses(params, snap, fragments):
     assert '\n' not in err.value.msg
 
 
+def test_a_failed_drain_is_not_reported_as_nothing_changed():
+    units, _ = citus_node.plan(p(state='absent', drain=True),
+                               {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
+    assert 'should_have_shards' in units[0].partial and 'still registered' in units[0].partial
+
+
 def test_argument_spec_matches_documentation():
     import yaml
     doc = yaml.safe_load(citus_node.DOCUMENTATION)
