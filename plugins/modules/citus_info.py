@@ -243,10 +243,14 @@ def gather(db: Any, rebalance_plan: bool, warn: Any) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
+def argument_spec() -> dict[str, Any]:
     spec = citus_common_argument_spec()
     spec.update(rebalance_plan=dict(type='bool', default=True))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    return spec
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     db = CitusDB(module)
     result = gather(db, module.params['rebalance_plan'], module.warn)
     db.close()

@@ -184,19 +184,6 @@ def test_a_failed_drain_is_not_reported_as_nothing_changed():
     assert 'should_have_shards' in units[0].partial and 'still registered' in units[0].partial
 
 
-def test_argument_spec_matches_documentation():
-    import yaml
-    doc = yaml.safe_load(citus_node.DOCUMENTATION)
-    spec = citus_node.argument_spec()
-    own = {k for k in spec if k not in ('db', 'login_user', 'login_password', 'login_host', 'login_unix_socket',
-                                        'login_port', 'ssl_mode', 'ca_cert', 'ssl_cert', 'ssl_key', 'connect_params')}
-    assert own == set(doc['options'])
-    for name, option in doc['options'].items():
-        assert option.get('default') == spec[name].get('default'), name
-        assert option.get('choices') == spec[name].get('choices'), name
-        assert option['type'] == spec[name]['type'], name
-
-
 @pytest.mark.parametrize('over, fragment', [
     ({'name': 'localhost'}, 'localhost means a different server to every node'),
     ({'name': 'LocalHost', 'coordinator': True}, 'the coordinator is registered as localhost'),

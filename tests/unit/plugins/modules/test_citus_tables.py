@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
     distributed_differences,
@@ -12,11 +11,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table impor
     validate_distributed,
     validate_reference,
 )
-from ansible_collections.pgcitus.cluster.plugins.modules import citus_distributed_table, citus_reference_table
 from sqltext import rendered
-
-CONNECTION = {'db', 'login_user', 'login_password', 'login_host', 'login_unix_socket', 'login_port', 'ssl_mode',
-              'ca_cert', 'ssl_cert', 'ssl_key', 'connect_params'}
 
 
 def d(**over):
@@ -330,14 +325,3 @@ def test_plan_reference_refuses(params, snapshot, fragments):
         plan_reference(params, snapshot)
     for fragment in fragments:
         assert fragment in err.value.msg, err.value.msg
-
-
-@pytest.mark.parametrize('module', [citus_distributed_table, citus_reference_table])
-def test_argument_spec_matches_documentation(module):
-    doc = yaml.safe_load(module.DOCUMENTATION)
-    spec = module.argument_spec()
-    assert {k for k in spec if k not in CONNECTION} == set(doc['options'])
-    for name, option in doc['options'].items():
-        assert option.get('default') == spec[name].get('default'), name
-        assert option.get('choices') == spec[name].get('choices'), name
-        assert option['type'] == spec[name]['type'], name
