@@ -6,8 +6,14 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections:$(VENV)/lib/python3.11/site-packages
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
-# The Citus package the tests and the lab install: the emulator built by setup, unless you give a real one.
-CITUS_DEB ?= $(shell cat $(CURDIR)/.cache/citus-deb 2>/dev/null)
+# The Citus package the tests and the lab install: CITUS_DEB=/path/to/postgresql-15-citus-13.2_*.deb when you give
+# one; otherwise the emulator package that setup builds (setup writes the package it chose to .cache/citus-deb).
+ifeq ($(origin CITUS_DEB),undefined)
+CITUS_DEB_GIVEN :=
+CITUS_DEB = $(shell cat $(CURDIR)/.cache/citus-deb 2>/dev/null)
+else
+CITUS_DEB_GIVEN := $(CITUS_DEB)
+endif
 export CITUS_DEB
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
@@ -17,7 +23,7 @@ help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup:  ## Install what the tests need (apt packages, Docker daemon, test image, .venv, Citus package)
-	bash scripts/setup.sh
+	CITUS_DEB="$(CITUS_DEB_GIVEN)" bash scripts/setup.sh
 
 test: setup  ## Everything CI runs: lint, Python tests (unit, contract, modules), every Molecule scenario
 	$(MAKE) --no-print-directory lint pytest molecule
