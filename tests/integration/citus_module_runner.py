@@ -6,32 +6,11 @@ import contextlib
 import importlib
 import io
 import json
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _collections_root() -> Path:
-    cached = ROOT / '.cache' / 'collections'
-    if (cached / 'ansible_collections' / 'pgcitus' / 'cluster' / 'galaxy.yml').exists():
-        return cached
-    tmp = Path(tempfile.mkdtemp(prefix='pgcitus-collections-'))
-    (tmp / 'ansible_collections' / 'pgcitus').mkdir(parents=True)
-    (tmp / 'ansible_collections' / 'pgcitus' / 'cluster').symlink_to(ROOT)
-    return tmp
-
-
-_COLLECTIONS = str(_collections_root())
-if _COLLECTIONS not in sys.path:
-    sys.path.insert(0, _COLLECTIONS)
-
-from ansible.module_utils.common import warnings as _warnings  # noqa: E402
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
+from ansible.module_utils.common import warnings as _warnings
+from ansible.module_utils.testing import patch_module_args
 
 LIBPQ_TO_OPTION = {'host': 'login_host', 'port': 'login_port', 'user': 'login_user', 'password': 'login_password',
                    'dbname': 'db', 'sslmode': 'ssl_mode', 'sslrootcert': 'ca_cert', 'sslcert': 'ssl_cert',
