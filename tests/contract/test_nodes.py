@@ -55,6 +55,21 @@ def test_enable_ddl_propagation_is_on_and_hidden(sql: Sql) -> None:
     assert sql("SELECT name FROM pg_settings WHERE name = 'citus.enable_ddl_propagation'") == []
 
 
+@pytest.mark.parametrize(("conninfo", "detail"), [
+    ("application_name=x", "Prohibited conninfo keyword detected: application_name"),
+    ("sslmode=verify-full password=secret", "Prohibited conninfo keyword detected: password"),
+    ("postgresql://h/db", "Citus connection info strings must be in 'k1=v1 k2=v2 [...] kn=vn' format"),
+    ("sslmode", "Provided string is not a valid libpq connection info string"),
+    ("not_a_libpq_option=1", "Provided string is not a valid libpq connection info string"),
+])
+def test_node_conninfo_refuses_keywords_outside_the_allow_list(sql: Sql, conninfo: str, detail: str) -> None:
+    before = sql.one("SHOW citus.node_conninfo")
+    error = sql.error("ALTER SYSTEM SET citus.node_conninfo = %s", (conninfo,))
+    assert error.pgerror.splitlines()[0] == f'ERROR:  invalid value for parameter "citus.node_conninfo": "{conninfo}"'
+    assert error.diag.message_detail == detail
+    assert sql.one("SHOW citus.node_conninfo") == before
+
+
 def test_use_secondary_nodes_values(sql: Sql) -> None:
     assert sql.one("SELECT enumvals FROM pg_settings WHERE name = 'citus.use_secondary_nodes'") == ["never", "always"]
 

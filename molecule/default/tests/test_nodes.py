@@ -35,6 +35,19 @@ def test_no_trust_rule_over_the_network(host) -> None:
     assert psql(host, "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL") == "0"
 
 
+def test_member_rules_require_tls_a_password_and_a_client_certificate(host) -> None:
+    rules = psql(host, "SELECT string_agg(DISTINCT format('%s %s %s', type, auth_method, "
+                       "array_to_string(options, ',')), '; ') "
+                       "FROM pg_hba_file_rules WHERE 'postgres' = ANY(user_name) AND type <> 'local'")
+    assert rules == "hostssl scram-sha-256 clientcert=verify-ca"
+
+
+def test_client_key_is_private(host) -> None:
+    key = host.file("/var/lib/postgresql/.postgresql/postgresql.key")
+    assert key.user == "postgres"
+    assert key.mode == 0o600
+
+
 def test_cluster_password_file_is_private(host) -> None:
     pgpass = host.file("/var/lib/postgresql/.pgpass")
     assert pgpass.user == "postgres"

@@ -38,6 +38,8 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+static bool NodeConninfoCheckHook(char **newval, void **extra, GucSource source);
+
 /* settings with Citus's names, defaults, ranges and contexts */
 static int	ShardCount = 32;
 static int	ShardReplicationFactor = 1;
@@ -52,6 +54,29 @@ static int	MetadataSyncMode = 0;
 static int	NodeConnectionTimeout = 30000;
 static bool CheckAvailableSpaceBeforeMove = true;
 static char *EmulatorHint = NULL;
+
+/*
+ * Keywords Citus 13.2 accepts in citus.node_conninfo (its allow list for
+ * PostgreSQL 15; krbsrvname only in GSSAPI builds, gsslib never on Linux).
+ */
+static const char *const NodeConninfoKeywords[] = {
+	"connect_timeout",
+	"host",
+	"keepalives",
+	"keepalives_count",
+	"keepalives_idle",
+	"keepalives_interval",
+#ifdef ENABLE_GSS
+	"krbsrvname",
+#endif
+	"sslcert",
+	"sslcompression",
+	"sslcrl",
+	"sslkey",
+	"sslmode",
+	"sslrootcert",
+	"tcp_user_timeout",
+};
 
 static const struct config_enum_entry use_secondary_nodes_options[] = {
 	{"never", 0, false},
@@ -126,7 +151,7 @@ _PG_init(void)
 	DefineCustomStringVariable("citus.node_conninfo",
 							   "Sets parameters used for outbound connections.",
 							   NULL, &NodeConninfo, "sslmode=require",
-							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NULL, NULL, NULL);
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY, NodeConninfoCheckHook, NULL, NULL);
 
 	DefineCustomEnumVariable("citus.use_secondary_nodes",
 							 "Sets the policy to use when choosing nodes for SELECT queries.",
@@ -436,4 +461,55 @@ emulator_raise(PG_FUNCTION_ARGS)
 					 context ? errcontext("%s", context) : 0));
 	error_context_stack = saved;
 	PG_RETURN_VOID();
+}
+
+
+/*
+ * NodeConninfoCheckHook refuses what Citus refuses in citus.node_conninfo, with
+ * its details: a URI, a string libpq cannot parse, a keyword outside the allow
+ * list. (A refused value in postgresql.conf keeps the previous one, as with
+ * Citus: the server logs the detail and goes on with sslmode=require.)
+ */
+static bool
+NodeConninfoCheckHook(char **newval, void **extra, GucSource source)
+{
+	PQconninfoOption *options;
+	const char *value = *newval;
+
+	if (value == NULL)
+		return true;
+	if (strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0)
+	{
+		GUC_check_errdetail("Citus connection info strings must be in 'k1=v1 k2=v2 [...] kn=vn' format");
+		return false;
+	}
+	options = PQconninfoParse(value, NULL);
+	if (options == NULL)
+	{
+		GUC_check_errdetail("Provided string is not a valid libpq connection info string");
+		return false;
+	}
+	for (PQconninfoOption *option = options; option->keyword != NULL; option++)
+	{
+		bool		allowed = false;
+
+		if (option->val == NULL || option->val[0] == '\0')
+			continue;
+		for (size_t i = 0; i < lengthof(NodeConninfoKeywords); i++)
+		{
+			if (strcmp(option->keyword, NodeConninfoKeywords[i]) == 0)
+			{
+				allowed = true;
+				break;
+			}
+		}
+		if (!allowed)
+		{
+			GUC_check_errdetail("Prohibited conninfo keyword detected: %s", option->keyword);
+			PQconninfoFree(options);
+			return false;
+		}
+	}
+	PQconninfoFree(options);
+	return true;
 }
