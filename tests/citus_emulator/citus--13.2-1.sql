@@ -253,6 +253,21 @@ BEGIN
                                                 v_authinfo, p_raise_error);
 END $$;
 
+-- runs a query on this node through a new connection to citus.local_hostname:port, as Citus does for the steps
+-- it commits on its own (drain's shouldhaveshards, the orphan cleanup before shard moves): the same
+-- citus.node_conninfo, ~/.pgpass and pg_dist_authinfo (wildcard entries) as any node connection
+CREATE FUNCTION citus_internal.emulator_loopback(p_query text)
+    RETURNS text LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_authinfo text;
+BEGIN
+    SELECT a.authinfo INTO v_authinfo FROM pg_catalog.pg_dist_authinfo a
+     WHERE a.rolename = current_user AND a.nodeid = 0;
+    RETURN citus_internal.emulator_remote_query(current_setting('citus.local_hostname'),
+                                                current_setting('port')::integer, p_query, v_authinfo);
+END $$;
+
 -- marks the transaction as having changed node metadata
 CREATE FUNCTION citus_internal.emulator_mark_node_metadata_modified()
     RETURNS void LANGUAGE sql
@@ -1914,6 +1929,7 @@ CREATE FUNCTION citus_internal.emulator_apply_rebalance(p_relation regclass, p_t
     AS $$
 DECLARE
     v_moves integer;
+    v_move record;
 BEGIN
     IF to_regclass('pg_temp.emulator_plan') IS NOT NULL THEN
         DROP TABLE pg_temp.emulator_plan;
@@ -1927,15 +1943,25 @@ BEGIN
     END IF;
     PERFORM citus_internal.emulator_check_transfer_mode(p_mode,
         ARRAY(SELECT DISTINCT table_name FROM pg_temp.emulator_plan));
-    IF p_notice THEN
-        PERFORM citus_internal.emulator_notice(format('Moving shard %s from %s:%s to %s:%s ...',
-                                                      shardid, sourcename, sourceport, targetname, targetport))
-           FROM (SELECT DISTINCT ON (move_no) * FROM pg_temp.emulator_plan ORDER BY move_no, shardid) m
-          ORDER BY move_no;
-    END IF;
-    UPDATE pg_catalog.pg_dist_placement pl SET groupid = p.target_groupid
-      FROM pg_temp.emulator_plan p
-     WHERE pl.shardid = p.shardid AND pl.groupid = p.source_groupid;
+    -- Citus cleans up orphaned resources through a loopback connection before it moves anything, then commits
+    -- each move on its own through another one: a drain or rebalance that fails midway keeps the moves done so far,
+    -- and a ROLLBACK of the caller's transaction undoes none of them
+    PERFORM citus_internal.emulator_loopback('CALL pg_catalog.citus_cleanup_orphaned_resources()');
+    FOR v_move IN
+        SELECT DISTINCT ON (move_no) move_no, shardid, sourcename, sourceport, targetname, targetport,
+               source_groupid, target_groupid,
+               (SELECT array_agg(p.shardid) FROM pg_temp.emulator_plan p WHERE p.move_no = m.move_no) AS shardids
+          FROM pg_temp.emulator_plan m ORDER BY move_no, shardid
+    LOOP
+        IF p_notice THEN
+            PERFORM citus_internal.emulator_notice(format('Moving shard %s from %s:%s to %s:%s ...', v_move.shardid,
+                                                          v_move.sourcename, v_move.sourceport, v_move.targetname,
+                                                          v_move.targetport));
+        END IF;
+        PERFORM citus_internal.emulator_loopback(format(
+            'UPDATE pg_catalog.pg_dist_placement SET groupid = %s WHERE groupid = %s AND shardid = ANY (%L::bigint[])',
+            v_move.target_groupid, v_move.source_groupid, v_move.shardids));
+    END LOOP;
     RETURN v_moves;
 END $$;
 
@@ -2097,7 +2123,9 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM citus_internal.emulator_error(format('node %s:%s not found', $1, $2), NULL, NULL, 'P0002');
     END IF;
-    UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = false WHERE n.nodeid = v_node.nodeid;
+    -- committed on its own through a loopback connection, so it stays when the drain fails midway (as in Citus)
+    PERFORM citus_internal.emulator_loopback(
+        format('SELECT pg_catalog.master_set_node_property(%L, %s, %L, false)', $1, $2, 'shouldhaveshards'));
     PERFORM citus_internal.emulator_apply_rebalance(NULL, NULL, 1000000, '{}', true, rebalance_strategy,
                                                     shard_transfer_mode, true);
 END $$;

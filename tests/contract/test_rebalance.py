@@ -118,6 +118,38 @@ def test_drain_node(sql: Sql, two_colocated_tables: list[Node]) -> None:
     sql("SELECT citus_remove_node(%s, %s)", (leaving.name, leaving.port))
 
 
+def test_drain_commits_on_its_own(sql: Sql, two_colocated_tables: list[Node]) -> None:
+    """Citus sets should_have_shards and moves each shard group through loopback connections that commit at once."""
+    leaving = two_colocated_tables[1]
+    conn = sql.conn()
+    conn.autocommit = False
+    try:
+        sql("SELECT citus_drain_node(%s, %s)", (leaving.name, leaving.port))
+    finally:
+        conn.rollback()
+        conn.autocommit = True
+    assert sql.one("SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = %s AND nodeport = %s",
+                   (leaving.name, leaving.port)) is False
+    assert (leaving.name, leaving.port) not in shard_counts(sql, "users")
+
+
+def test_drain_connects_to_the_node_itself_first(sql: Sql, two_colocated_tables: list[Node]) -> None:
+    """The loopback connection goes to citus.local_hostname with citus.node_conninfo; when it fails, nothing moves."""
+    leaving = two_colocated_tables[1]
+    before = shard_counts(sql, "users")
+    user, port = sql.one("SELECT current_user || ' ' || current_setting('port')").split()
+    sql("SET citus.local_hostname TO '/nonexistent-socket-directory'")
+    try:
+        error = sql.error("SELECT citus_drain_node(%s, %s)", (leaving.name, leaving.port))
+    finally:
+        sql("RESET citus.local_hostname")
+    assert error.diag.message_primary.startswith(
+        f"connection to the remote node {user}@/nonexistent-socket-directory:{port} failed with the following error: ")
+    assert sql.one("SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = %s AND nodeport = %s",
+                   (leaving.name, leaving.port)) is True
+    assert shard_counts(sql, "users") == before
+
+
 def test_drain_an_unknown_node(sql: Sql, two_colocated_tables: list[Node]) -> None:
     error = sql.error("SELECT citus_drain_node('127.0.0.1', 9799)")
     # not the 'node at "..." does not exist' of the other node functions
