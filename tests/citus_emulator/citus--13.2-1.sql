@@ -1401,23 +1401,22 @@ CREATE FUNCTION pg_catalog.undistribute_table(table_name regclass, cascade_via_f
     AS $$
 DECLARE
     v_rel regclass;
+    v_foreign_key text;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error('cannot undistribute table because the table is not distributed');
     END IF;
     IF NOT cascade_via_foreign_keys THEN
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND conrelid = table_name) THEN
+        v_foreign_key := CASE
+            WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND conrelid = table_name)
+                THEN 'has a foreign key'
+            WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = table_name)
+                THEN 'is referenced by a foreign key'
+        END;
+        IF v_foreign_key IS NOT NULL THEN
             PERFORM citus_internal.emulator_error(
-                format('cannot complete operation because table %s has a foreign key',
-                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)), NULL,
-                format('Use cascade option to undistribute all the relations involved in a foreign key relationship '
-                       'with %1$s by executing SELECT undistribute_table(%2$s%1$s%2$s, cascade_via_foreign_keys=>true)',
-                       citus_internal.emulator_qualified_name(table_name), repeat(chr(36), 2)));
-        END IF;
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contype = 'f' AND confrelid = table_name) THEN
-            PERFORM citus_internal.emulator_error(
-                format('cannot complete operation because table %s is referenced by a foreign key',
-                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)), NULL,
+                format('cannot complete operation because table %s %s',
+                       (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name), v_foreign_key), NULL,
                 format('Use cascade option to undistribute all the relations involved in a foreign key relationship '
                        'with %1$s by executing SELECT undistribute_table(%2$s%1$s%2$s, cascade_via_foreign_keys=>true)',
                        citus_internal.emulator_qualified_name(table_name), repeat(chr(36), 2)));

@@ -467,6 +467,9 @@ def test_reference_table_with_a_foreign_key_from_a_local_table(sql: Sql, workers
     assert error.diag.message_hint == (
         "Use cascade option to undistribute all the relations involved in a foreign key relationship with "
         "public.orders by executing SELECT undistribute_table($$public.orders$$, cascade_via_foreign_keys=>true)")
+    error = sql.error("SELECT undistribute_table('customers')")
+    assert error.diag.message_primary == "cannot complete operation because table customers is referenced by a " \
+                                         "foreign key"
     sql("SELECT undistribute_table('orders', cascade_via_foreign_keys => true)")
     assert sql("SELECT * FROM pg_dist_partition") == []
 
