@@ -31,6 +31,25 @@ CREATE FUNCTION citus_internal.emulator_remote_query(nodename text, nodeport int
     AS 'MODULE_PATHNAME', $$emulator_remote_query$$;
 REVOKE ALL ON FUNCTION citus_internal.emulator_remote_query(text, integer, text, text, boolean) FROM PUBLIC;
 
+CREATE FUNCTION citus_internal.emulator_run_command(nodename text, nodeport integer, command text,
+                                                    authinfo text, application_name text,
+                                                    OUT success boolean, OUT result text)
+    RETURNS record
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', $$emulator_run_command$$;
+REVOKE ALL ON FUNCTION citus_internal.emulator_run_command(text, integer, text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION citus_internal.emulator_connection_error(nodename text, nodeport integer, authinfo text)
+    RETURNS text
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', $$emulator_connection_error$$;
+REVOKE ALL ON FUNCTION citus_internal.emulator_connection_error(text, integer, text) FROM PUBLIC;
+
+CREATE FUNCTION citus_internal.emulator_library_listed(list text, library text)
+    RETURNS boolean
+    LANGUAGE C STRICT IMMUTABLE
+    AS 'MODULE_PATHNAME', $$emulator_library_listed$$;
+
 CREATE FUNCTION citus_internal.emulator_raise(level text, sqlstate text, message text,
                                               detail text DEFAULT NULL, hint text DEFAULT NULL,
                                               context text DEFAULT NULL)
@@ -252,6 +271,17 @@ BEGIN
     RETURN citus_internal.emulator_remote_query(v_node.nodename, v_node.nodeport, p_query,
                                                 v_authinfo, p_raise_error);
 END $$;
+
+-- the role's pg_dist_authinfo entry for a node given by name and port (its own entry, else the wildcard one)
+CREATE FUNCTION citus_internal.emulator_authinfo(p_nodename text, p_nodeport integer)
+    RETURNS text LANGUAGE sql STABLE
+    AS $$
+    SELECT a.authinfo FROM pg_catalog.pg_dist_authinfo a
+     WHERE a.rolename = current_user
+       AND a.nodeid IN (0, coalesce((SELECT n.nodeid FROM pg_catalog.pg_dist_node n
+                                      WHERE n.nodename = p_nodename AND n.nodeport = p_nodeport), 0))
+     ORDER BY a.nodeid DESC LIMIT 1
+$$;
 
 -- runs a query on this node through a new connection to citus.local_hostname:port, as Citus does for the steps
 -- it commits on its own (drain's shouldhaveshards, the orphan cleanup before shard moves): the same
@@ -1250,6 +1280,22 @@ CREATE FUNCTION citus_internal.emulator_has_replica_identity(p_relation regclass
                                                       WHERE i.indrelid = c.oid AND i.indisreplident))))
 $$;
 
+-- citus_add_local_table_to_metadata's metadata: a Citus local table with one shard on the coordinator
+CREATE FUNCTION citus_internal.emulator_add_local_table_to_metadata(p_relation regclass)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_shardid bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = p_relation) THEN
+        RETURN;
+    END IF;
+    INSERT INTO pg_catalog.pg_dist_partition VALUES (p_relation, 'n', NULL, 0, 's', false);
+    v_shardid := nextval('pg_catalog.pg_dist_shardid_seq');
+    INSERT INTO pg_catalog.pg_dist_shard VALUES (p_relation, v_shardid, 't', NULL, NULL);
+    INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid) VALUES (v_shardid, 1, 0, 0);
+END $$;
+
 CREATE FUNCTION pg_catalog.create_distributed_table_concurrently(table_name regclass,
                                                                  distribution_column text,
                                                                  distribution_type citus.distribution_type DEFAULT 'hash',
@@ -1257,6 +1303,10 @@ CREATE FUNCTION pg_catalog.create_distributed_table_concurrently(table_name regc
                                                                  shard_count int DEFAULT NULL)
     RETURNS void LANGUAGE plpgsql
     AS $$
+DECLARE
+    v_coordinator pg_catalog.pg_dist_node;
+    v_plugins text;
+    v_split_count integer;
 BEGIN
     IF table_name IS NULL OR distribution_type IS NULL OR colocate_with IS NULL THEN
         RETURN;
@@ -1279,7 +1329,25 @@ BEGIN
             'cannot distribute a table concurrently when citus.shard_replication_factor > 1');
     END IF;
     -- Citus runs it in several transactions: refuse a transaction block as Citus does
+    IF shard_count IS NOT NULL AND (shard_count < 1 OR shard_count > 64000) THEN
+        PERFORM citus_internal.emulator_error(
+            format('%s is outside the valid range for parameter "shard_count" (1 .. 64000)', shard_count));
+    END IF;
     PERFORM citus_internal.emulator_prevent_transaction_block('create_distributed_table_concurrently');
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                    WHERE attrelid = table_name AND attname = distribution_column AND attnum > 0
+                      AND NOT attisdropped) THEN
+        PERFORM citus_internal.emulator_error(
+            format('column "%s" of relation "%s" does not exist', distribution_column,
+                   (SELECT relname FROM pg_catalog.pg_class WHERE oid = table_name)), NULL, NULL, '42703');
+    END IF;
+    SELECT * INTO v_coordinator FROM pg_catalog.pg_dist_node WHERE groupid = 0 AND noderole = 'primary';
+    -- Citus first makes the table a Citus local table (one shard on the coordinator) and commits that on its own,
+    -- then splits that shard into the new ones
+    IF FOUND AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
+        PERFORM citus_internal.emulator_loopback(format(
+            'SELECT citus_internal.emulator_add_local_table_to_metadata(%s::regclass)', table_name::oid));
+    END IF;
     IF NOT citus_internal.emulator_has_replica_identity(table_name) THEN
         PERFORM citus_internal.emulator_raise('NOTICE', '0A000',
             format('relation %s does not have a REPLICA IDENTITY or PRIMARY KEY',
@@ -1287,8 +1355,38 @@ BEGIN
             'UPDATE and DELETE commands on the relation will error out during create_distributed_table_concurrently '
             'unless there is a REPLICA IDENTITY or PRIMARY KEY. INSERT commands will still work.');
     END IF;
-    PERFORM pg_catalog.create_distributed_table(table_name, distribution_column, distribution_type,
-                                                colocate_with, shard_count);
+    -- the split decodes the shard's changes with Citus's "citus" output plugin, through a replication connection
+    -- to the coordinator: from PostgreSQL 15.20 the server's output_plugin_libraries must list it (the setting of
+    -- a new session counts, not this one's; older minors have no such setting)
+    IF FOUND AND EXISTS (SELECT 1 FROM citus_internal.emulator_placement_nodes()) THEN
+        v_plugins := citus_internal.emulator_remote_query(v_coordinator.nodename, v_coordinator.nodeport,
+                         'SELECT pg_catalog.current_setting(''output_plugin_libraries'', true)',
+                         citus_internal.emulator_authinfo(v_coordinator.nodename, v_coordinator.nodeport));
+        IF v_plugins IS NOT NULL AND NOT coalesce(citus_internal.emulator_library_listed(v_plugins, 'citus'), false)
+        THEN
+            -- the ids of the new shards are taken before the replication slot is created
+            v_split_count := coalesce(shard_count,
+                (SELECT c.shardcount FROM pg_catalog.pg_dist_colocation c JOIN pg_catalog.pg_dist_partition p
+                    ON p.colocationid = c.colocationid
+                  WHERE lower(colocate_with) NOT IN ('default', 'none') AND p.logicalrelid = colocate_with::regclass),
+                current_setting('citus.shard_count')::integer);
+            PERFORM nextval('pg_catalog.pg_dist_shardid_seq') FROM generate_series(1, v_split_count);
+            PERFORM citus_internal.emulator_raise('WARNING', '42501',
+                'library "citus" may not be used as an output plugin', NULL,
+                'If it is safe for all REPLICATION users to use this library as an output plugin, add it to '
+                '"output_plugin_libraries" and reload the server configuration.',
+                format('while executing command on %s:%s', v_coordinator.nodename, v_coordinator.nodeport));
+            PERFORM citus_internal.emulator_raise('ERROR', 'XX000',
+                E'ERROR:  library "citus" may not be used as an output plugin\nHINT:  If it is safe for all '
+                'REPLICATION users to use this library as an output plugin, add it to "output_plugin_libraries" '
+                'and reload the server configuration.', NULL, NULL,
+                format('while executing command on %s:%s', v_coordinator.nodename, v_coordinator.nodeport));
+        END IF;
+    END IF;
+    -- the split copies the rows: no "Copying data from local table..." notices
+    PERFORM citus_internal.emulator_distribute(table_name, distribution_column,
+                                               coalesce(shard_count, current_setting('citus.shard_count')::integer),
+                                               shard_count IS NOT NULL, colocate_with, false);
 END $$;
 COMMENT ON FUNCTION pg_catalog.create_distributed_table_concurrently(regclass, text, citus.distribution_type, text, int)
     IS 'creates a distributed table and avoids blocking writes';
@@ -1666,11 +1764,15 @@ COMMENT ON FUNCTION pg_catalog.update_distributed_table_colocation(regclass, tex
 
 -- the moves the rebalancer would make, one row per shard group (anchor shard), following
 -- Citus's greedy algorithm (RebalancePlacementUpdates / FindAndMoveShardCost) with every
--- shard group costing the same and every node that should have shards a capacity of 1
+-- shard group costing the same and every node that should have shards a capacity of 1.
+-- p_drain_group (citus_drain_node's node): the plan sees only that node's placements, as Citus's
+-- GetRebalanceSteps does with RebalanceOptions.workerNode set (FilterActiveShardPlacementListByNode), so a
+-- target that holds another placement of the shard looks free to it
 CREATE FUNCTION citus_internal.emulator_rebalance_moves(p_relation regclass, p_threshold float4,
                                                         p_max_shard_moves integer, p_excluded bigint[],
                                                         p_drain_only boolean, p_strategy name,
-                                                        p_improvement_threshold float4 DEFAULT NULL)
+                                                        p_improvement_threshold float4 DEFAULT NULL,
+                                                        p_drain_group integer DEFAULT NULL)
     RETURNS TABLE (anchor_shardid bigint, source_groupid integer, target_groupid integer)
     LANGUAGE plpgsql
     AS $$
@@ -1746,6 +1848,7 @@ BEGIN
               JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = a.logicalrelid
               JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid AND pl.shardstate = 1
              WHERE NOT s.shardid = ANY (p_excluded)
+               AND (p_drain_group IS NULL OR pl.groupid = p_drain_group)
                AND (p_relation IS NULL OR a.colocationid = (SELECT p2.colocationid FROM pg_catalog.pg_dist_partition p2
                                                             WHERE p2.logicalrelid = p_relation))
         )
@@ -1853,7 +1956,8 @@ END $$;
 CREATE FUNCTION citus_internal.emulator_rebalance_plan(p_relation regclass, p_threshold float4,
                                                        p_max_shard_moves integer, p_excluded bigint[],
                                                        p_drain_only boolean, p_strategy name,
-                                                       p_improvement_threshold float4 DEFAULT NULL)
+                                                       p_improvement_threshold float4 DEFAULT NULL,
+                                                       p_drain_group integer DEFAULT NULL)
     RETURNS TABLE (table_name regclass, shardid bigint, shard_size bigint, sourcename text, sourceport int,
                    targetname text, targetport int, source_groupid integer, target_groupid integer, move_no bigint)
     LANGUAGE sql
@@ -1862,7 +1966,7 @@ CREATE FUNCTION citus_internal.emulator_rebalance_plan(p_relation regclass, p_th
         SELECT row_number() OVER () AS move_no, m.*
           FROM citus_internal.emulator_rebalance_moves(p_relation, p_threshold, p_max_shard_moves,
                                                         coalesce(p_excluded, '{}'), p_drain_only, p_strategy,
-                                                        p_improvement_threshold) m
+                                                        p_improvement_threshold, p_drain_group) m
     ), shards AS (
         SELECT p.colocationid, s.logicalrelid, s.shardid, s.shardminvalue,
                row_number() OVER (PARTITION BY s.logicalrelid ORDER BY s.shardid) AS i
@@ -1923,19 +2027,22 @@ END $$;
 CREATE FUNCTION citus_internal.emulator_apply_rebalance(p_relation regclass, p_threshold float4,
                                                         p_max_shard_moves integer, p_excluded bigint[],
                                                         p_drain_only boolean, p_strategy name,
-                                                        p_mode citus.shard_transfer_mode, p_notice boolean)
+                                                        p_mode citus.shard_transfer_mode, p_notice boolean,
+                                                        p_drain_group integer DEFAULT NULL)
     RETURNS integer LANGUAGE plpgsql
     AS $$
 DECLARE
     v_moves integer;
     v_move record;
+    v_taken bigint;
 BEGIN
     IF to_regclass('pg_temp.emulator_plan') IS NOT NULL THEN
         DROP TABLE pg_temp.emulator_plan;
     END IF;
     CREATE TEMP TABLE emulator_plan ON COMMIT DROP AS
         SELECT * FROM citus_internal.emulator_rebalance_plan(p_relation, p_threshold, p_max_shard_moves,
-                                                            p_excluded, p_drain_only, p_strategy);
+                                                            p_excluded, p_drain_only, p_strategy, NULL,
+                                                            p_drain_group);
     SELECT count(DISTINCT move_no) INTO v_moves FROM pg_temp.emulator_plan;
     IF v_moves = 0 THEN
         RETURN 0;
@@ -1956,6 +2063,15 @@ BEGIN
             PERFORM citus_internal.emulator_notice(format('Moving shard %s from %s:%s to %s:%s ...', v_move.shardid,
                                                           v_move.sourcename, v_move.sourceport, v_move.targetname,
                                                           v_move.targetport));
+        END IF;
+        -- citus_move_shard_placement (EnsureShardCanBeCopied) refuses a target that already has a placement
+        SELECT min(p.shardid) INTO v_taken FROM pg_catalog.pg_dist_placement p
+         WHERE p.shardid = ANY (v_move.shardids) AND p.groupid = v_move.target_groupid;
+        IF v_taken IS NOT NULL THEN
+            PERFORM citus_internal.emulator_raise('ERROR', '22023',
+                format('shard %s already exists in the target node', v_taken), NULL, NULL,
+                format('while executing command on %s:%s', current_setting('citus.local_hostname'),
+                       current_setting('port')));
         END IF;
         PERFORM citus_internal.emulator_loopback(format(
             'UPDATE pg_catalog.pg_dist_placement SET groupid = %s WHERE groupid = %s AND shardid = ANY (%L::bigint[])',
@@ -2125,12 +2241,128 @@ BEGIN
     -- committed on its own through a loopback connection, so it stays when the drain fails midway (as in Citus)
     PERFORM citus_internal.emulator_loopback(
         format('SELECT pg_catalog.master_set_node_property(%L, %s, %L, false)', $1, $2, 'shouldhaveshards'));
+    -- the plan sees only the drained node's placements (see emulator_rebalance_moves)
     PERFORM citus_internal.emulator_apply_rebalance(NULL, NULL, 1000000, '{}', true, rebalance_strategy,
-                                                    shard_transfer_mode, true);
+                                                    shard_transfer_mode, true, v_node.groupid);
 END $$;
 COMMENT ON FUNCTION pg_catalog.citus_drain_node(text, int, citus.shard_transfer_mode, name)
     IS 'mark a node to be drained of data and actually drain it as well';
 REVOKE ALL ON FUNCTION pg_catalog.citus_drain_node(text, int, citus.shard_transfer_mode, name) FROM PUBLIC;
+
+---------------------------------------------------------------------------
+-- Node connection checks, over the node connections of emulator_connect (citus.node_conninfo, TLS,
+-- ~/.pgpass, pg_dist_authinfo), with Citus's signatures, rows and result texts
+---------------------------------------------------------------------------
+
+-- Citus's C function: one new connection per node, SET application_name, the command; never raises
+CREATE FUNCTION pg_catalog.master_run_on_worker(worker_name text[], port integer[], command text[],
+                                                parallel boolean, OUT node_name text, OUT node_port integer,
+                                                OUT success boolean, OUT result text)
+    RETURNS SETOF record LANGUAGE plpgsql STABLE STRICT
+    AS $$
+DECLARE
+    -- the global pid Citus gives a backend: local node id * 10^10 + pid (99999999 outside the metadata)
+    v_gpid bigint := coalesce((SELECT n.nodeid FROM pg_catalog.pg_dist_node n
+                                 JOIN pg_catalog.pg_dist_local_group l ON l.groupid = n.groupid
+                                WHERE n.noderole = 'primary' LIMIT 1), 99999999)::bigint * 10000000000
+                     + pg_backend_pid();
+    v_run record;
+BEGIN
+    IF coalesce(array_length(worker_name, 1), 0) <> coalesce(array_length(port, 1), 0)
+       OR coalesce(array_length(worker_name, 1), 0) <> coalesce(array_length(command, 1), 0) THEN
+        PERFORM citus_internal.emulator_error('expected same number of node name, port, and query string',
+                                              NULL, NULL, '42601');
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(worker_name, 1), 0) LOOP
+        v_run := citus_internal.emulator_run_command(worker_name[i], port[i], command[i],
+                                                     citus_internal.emulator_authinfo(worker_name[i], port[i]),
+                                                     'citus_run_command gpid=' || v_gpid);
+        node_name := worker_name[i];
+        node_port := port[i];
+        success := v_run.success;
+        result := v_run.result;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+REVOKE ALL ON FUNCTION pg_catalog.master_run_on_worker(text[], integer[], text[], boolean) FROM PUBLIC;
+
+-- Citus's own definition (unchanged since 8.0)
+CREATE FUNCTION pg_catalog.run_command_on_workers(command text,
+                                                  parallel bool default true,
+                                                  OUT nodename text,
+                                                  OUT nodeport int,
+                                                  OUT success bool,
+                                                  OUT result text)
+    RETURNS SETOF record
+    LANGUAGE plpgsql
+    AS $function$
+DECLARE
+    workers text[];
+    ports int[];
+    commands text[];
+BEGIN
+    WITH citus_workers AS (
+        SELECT * FROM master_get_active_worker_nodes() ORDER BY node_name, node_port)
+    SELECT array_agg(node_name), array_agg(node_port), array_agg(command)
+    INTO workers, ports, commands
+    FROM citus_workers;
+
+    RETURN QUERY SELECT * FROM master_run_on_worker(workers, ports, commands, parallel);
+END;
+$function$;
+
+CREATE FUNCTION pg_catalog.citus_check_connection_to_node(nodename text, nodeport integer DEFAULT 5432)
+    RETURNS bool LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_error text := citus_internal.emulator_connection_error($1, $2, citus_internal.emulator_authinfo($1, $2));
+BEGIN
+    IF v_error IS NOT NULL THEN
+        PERFORM citus_internal.emulator_raise('WARNING', '08006', v_error);
+        RETURN false;
+    END IF;
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_check_connection_to_node(text, integer) IS 'checks connection to another node';
+
+-- from every active readable node (coordinator included; by name, then port) to every one: true/false as the
+-- source node's citus_check_connection_to_node says, NULL when the source itself cannot be reached
+CREATE FUNCTION pg_catalog.citus_check_cluster_node_health(OUT from_nodename text, OUT from_nodeport int,
+                                                           OUT to_nodename text, OUT to_nodeport int,
+                                                           OUT result bool)
+    RETURNS SETOF record LANGUAGE plpgsql STRICT
+    AS $$
+DECLARE
+    v_source record;
+    v_target record;
+    v_error text;
+    v_run record;
+BEGIN
+    FOR v_source IN SELECT n.nodename, n.nodeport FROM pg_catalog.pg_dist_node n
+                     WHERE n.isactive AND n.noderole = 'primary' ORDER BY n.nodename COLLATE "C", n.nodeport LOOP
+        FOR v_target IN SELECT n.nodename, n.nodeport FROM pg_catalog.pg_dist_node n
+                         WHERE n.isactive AND n.noderole = 'primary' ORDER BY n.nodename COLLATE "C", n.nodeport LOOP
+            from_nodename := v_source.nodename;
+            from_nodeport := v_source.nodeport;
+            to_nodename := v_target.nodename;
+            to_nodeport := v_target.nodeport;
+            result := NULL;
+            v_run := citus_internal.emulator_run_command(v_source.nodename, v_source.nodeport,
+                         format('SELECT citus_check_connection_to_node(%L, %s)', v_target.nodename, v_target.nodeport),
+                         citus_internal.emulator_authinfo(v_source.nodename, v_source.nodeport), NULL);
+            IF v_run.success THEN
+                result := v_run.result::boolean;
+            ELSIF v_run.result LIKE 'failed to connect to %' THEN
+                v_error := citus_internal.emulator_connection_error(v_source.nodename, v_source.nodeport,
+                               citus_internal.emulator_authinfo(v_source.nodename, v_source.nodeport));
+                PERFORM citus_internal.emulator_raise('WARNING', '08006', coalesce(v_error, v_run.result));
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_check_cluster_node_health()
+    IS 'checks connections between all nodes in the cluster';
 
 ---------------------------------------------------------------------------
 -- Old master_* names

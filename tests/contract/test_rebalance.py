@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from contract_sql import Sql
+from contract_sql import Sql, sorted_nodes
 from pgcluster import Node
 
+FIRST_SHARD_ID = 102008
 PLAN = "SELECT table_name::text, shardid, sourcename, sourceport, targetname, targetport " \
        "FROM get_rebalance_table_shards_plan()"
 
@@ -176,3 +177,100 @@ def test_drain_an_unknown_node(sql: Sql, two_colocated_tables: list[Node]) -> No
 ])
 def test_rebalance_function_signatures(sql: Sql, signature: str, arguments: str) -> None:
     assert sql.one("SELECT pg_get_function_arguments(%s::regprocedure)", (f"pg_catalog.{signature}",)) == arguments
+
+
+def placement_groups(sql: Sql, table: str) -> dict[int, set[int]]:
+    rows = sql("SELECT s.shardid, p.groupid FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) "
+               "WHERE s.logicalrelid = %s::regclass", (table,))
+    groups: dict[int, set[int]] = {}
+    for shardid, group in rows:
+        groups.setdefault(shardid, set()).add(group)
+    return groups
+
+
+def group_of(sql: Sql, node: Node) -> int:
+    return sql.one("SELECT groupid FROM pg_dist_node WHERE nodename = %s AND nodeport = %s", (node.name, node.port))
+
+
+def should_have_shards(sql: Sql, node: Node) -> bool:
+    return sql.one("SELECT shouldhaveshards FROM pg_dist_node WHERE nodename = %s AND nodeport = %s",
+                   (node.name, node.port))
+
+
+def loopback_context(sql: Sql) -> str:
+    """Where Citus runs each move: a new connection to citus.local_hostname and the server's port."""
+    return "while executing command on " + sql.one(
+        "SELECT current_setting('citus.local_hostname') || ':' || current_setting('port')")
+
+
+def test_drain_of_a_replicated_table_picks_a_node_that_has_the_shard(sql: Sql, workers: list[Node],
+                                                                     third_worker: Node) -> None:
+    """citus_drain_node plans with the drained node's placements only, so it misses the shard's other placement.
+
+    Citus 13.2 (shard_rebalancer.c): citus_drain_node sets RebalanceOptions.workerNode, and GetRebalanceSteps then
+    keeps only that node's placements (FilterActiveShardPlacementListByNode); FindAllowedTargetFillState checks
+    the target against that filtered list and takes the emptiest allowed node (lowest node id on a tie), here the
+    other old worker, which holds the shard's second placement: citus_move_shard_placement refuses the move.
+    """
+    sql("CREATE TABLE events (id bigint PRIMARY KEY)")
+    sql("SET citus.shard_replication_factor TO 2")
+    sql("SELECT create_distributed_table('events', 'id', shard_count => 2)")
+    sql("RESET citus.shard_replication_factor")
+    sql("SELECT citus_add_node(%s, %s)", (third_worker.name, third_worker.port))
+    leaving, staying = workers  # node ids in this order
+    before = placement_groups(sql, "events")
+    assert before == {FIRST_SHARD_ID: {group_of(sql, leaving), group_of(sql, staying)},
+                      FIRST_SHARD_ID + 1: {group_of(sql, leaving), group_of(sql, staying)}}
+    for _ in range(2):  # a retry fails the same way
+        del sql.conn().notices[:]
+        error = sql.error("SELECT citus_drain_node(%s, %s, 'block_writes')", (leaving.name, leaving.port))
+        assert error.diag.sqlstate == "22023"
+        assert error.diag.message_primary == f"shard {FIRST_SHARD_ID} already exists in the target node"
+        assert error.diag.context == loopback_context(sql)
+        assert sql.notices() == [f"NOTICE:  Moving shard {FIRST_SHARD_ID} from {leaving.address} to "
+                                 f"{staying.address} ..."]
+        assert should_have_shards(sql, leaving) is False
+        assert placement_groups(sql, "events") == before
+
+    # the rebalancer's own plan sees every placement and moves both to the new worker
+    plan = sql("SELECT shardid, sourcename, sourceport, targetname, targetport "
+               "FROM get_rebalance_table_shards_plan(drain_only => true)")
+    assert plan == [(shardid, leaving.name, leaving.port, third_worker.name, third_worker.port)
+                    for shardid in (FIRST_SHARD_ID, FIRST_SHARD_ID + 1)]
+    sql("SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')")
+    sql("SELECT citus_rebalance_wait()")
+    after = {group_of(sql, staying), group_of(sql, third_worker)}
+    assert placement_groups(sql, "events") == {FIRST_SHARD_ID: after, FIRST_SHARD_ID + 1: after}
+    sql("SELECT citus_remove_node(%s, %s)", (leaving.name, leaving.port))
+
+
+def test_drain_keeps_the_moves_before_it_fails(sql: Sql, workers: list[Node], third_worker: Node) -> None:
+    """Each move commits on its own: an RF-1 table's shards move, then the RF-2 table's first move fails."""
+    sql("CREATE TABLE users (id bigint PRIMARY KEY)")
+    sql("SELECT create_distributed_table('users', 'id', shard_count => 4)")
+    sql("CREATE TABLE events (id bigint PRIMARY KEY)")
+    sql("SET citus.shard_replication_factor TO 2")
+    sql("SELECT create_distributed_table('events', 'id', shard_count => 2)")
+    sql("RESET citus.shard_replication_factor")
+    sql("SELECT citus_add_node(%s, %s)", (third_worker.name, third_worker.port))
+    leaving = sorted_nodes(workers)[0]  # holds users' shards 102008 and 102010
+    staying = next(node for node in workers if node is not leaving)
+    events_before = placement_groups(sql, "events")
+    error = sql.error("SELECT citus_drain_node(%s, %s, 'block_writes')", (leaving.name, leaving.port))
+    events_first = FIRST_SHARD_ID + 4
+    assert error.diag.sqlstate == "22023"
+    assert error.diag.message_primary == f"shard {events_first} already exists in the target node"
+    assert error.diag.context == loopback_context(sql)
+    # users' group first: its two shards go to the emptiest nodes (lowest node id first), then events' state
+    # starts empty again and its first shard goes to the other old worker, which has it
+    assert sql.notices() == [
+        f"NOTICE:  Moving shard {FIRST_SHARD_ID} from {leaving.address} to {staying.address} ...",
+        f"NOTICE:  Moving shard {FIRST_SHARD_ID + 2} from {leaving.address} to {third_worker.address} ...",
+        f"NOTICE:  Moving shard {events_first} from {leaving.address} to {staying.address} ...",
+    ]
+    assert should_have_shards(sql, leaving) is False
+    users = placement_groups(sql, "users")
+    assert users[FIRST_SHARD_ID] == {group_of(sql, staying)}
+    assert users[FIRST_SHARD_ID + 2] == {group_of(sql, third_worker)}
+    assert users[FIRST_SHARD_ID + 1] == users[FIRST_SHARD_ID + 3] == {group_of(sql, staying)}
+    assert placement_groups(sql, "events") == events_before

@@ -12,6 +12,10 @@
  *		defaults, ranges and contexts,
  *	  - citus_internal.emulator_remote_query(): one libpq round trip to
  *		another node, failing with the messages Citus prints,
+ *	  - citus_internal.emulator_run_command(): the same connection, never
+ *		failing: (success, result) as Citus's master_run_on_worker reports,
+ *	  - citus_internal.emulator_library_listed(): whether a list setting such
+ *		as output_plugin_libraries names a library,
  *	  - citus_internal.emulator_server_id(): a random uuid for
  *		pg_dist_node_metadata.
  *
@@ -22,7 +26,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "executor/executor.h"
+#include "funcapi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq-fe.h"
@@ -33,6 +39,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 PG_MODULE_MAGIC;
 
@@ -245,29 +252,19 @@ strip_libpq_prefix(const char *message)
 }
 
 
-PG_FUNCTION_INFO_V1(emulator_remote_query);
-
 /*
- * emulator_remote_query(nodename text, nodeport int, query text,
- *						 authinfo text DEFAULT NULL, raise_error bool DEFAULT true)
- *
- * Connects to nodename:nodeport with citus.node_conninfo, the current database
- * and the current user (libpq reads the server's .pgpass / PGPASSFILE; authinfo,
- * from pg_dist_authinfo, is appended when given), runs query and returns the
- * first column of the first row (NULL when there is none).
- *
- * Errors use Citus's texts. When the query fails and raise_error is false,
- * NULL is returned instead (a failed connection always raises).
+ * emulator_connect opens a connection to nodeName:nodePort the way Citus opens
+ * its node connections: citus.node_conninfo, the current database and user
+ * (libpq reads the server's .pgpass / PGPASSFILE), authInfo (from
+ * pg_dist_authinfo) appended when given, citus.node_connection_timeout.
+ * Returns NULL and sets *errorMessage (Citus's wording of libpq's message)
+ * when the connection fails.
  */
-Datum
-emulator_remote_query(PG_FUNCTION_ARGS)
+static PGconn *
+emulator_connect(const char *nodeName, int32 nodePort, const char *authInfo,
+				 char **errorMessage)
 {
-	char	   *nodeName;
-	int32		nodePort;
-	char	   *query;
-	char	   *authInfo = NULL;
-	bool		raiseError = true;
-	char	   *userName;
+	char	   *userName = GetUserNameFromId(GetUserId(), false);
 	char		portString[12];
 	char		timeoutString[12];
 	const char *keywords[64];
@@ -277,31 +274,15 @@ emulator_remote_query(PG_FUNCTION_ARGS)
 	PQconninfoOption *authOptions = NULL;
 	char	   *parseError = NULL;
 	PGconn	   *conn;
-	PGresult   *result;
-	text	   *answer = NULL;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_NULL();
-
-	nodeName = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	nodePort = PG_GETARG_INT32(1);
-	query = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
-		authInfo = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
-		raiseError = PG_GETARG_BOOL(4);
-
-	userName = GetUserNameFromId(GetUserId(), false);
-
+	*errorMessage = NULL;
 	if (NodeConninfo != NULL && NodeConninfo[0] != '\0')
 	{
 		options = PQconninfoParse(NodeConninfo, &parseError);
 		if (options == NULL)
 		{
-			ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
-							errmsg("connection to the remote node %s@%s:%d failed with the "
-								   "following error: %s", userName, nodeName, nodePort,
-								   parseError ? strip_libpq_prefix(parseError) : "out of memory")));
+			*errorMessage = parseError ? strip_libpq_prefix(parseError) : pstrdup("out of memory");
+			return NULL;
 		}
 		for (PQconninfoOption *option = options; option->keyword != NULL; option++)
 		{
@@ -359,15 +340,60 @@ emulator_remote_query(PG_FUNCTION_ARGS)
 
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
-		char	   *detail = strip_libpq_prefix(conn ? PQerrorMessage(conn) : NULL);
-
+		*errorMessage = strip_libpq_prefix(conn ? PQerrorMessage(conn) : NULL);
 		if (conn)
 			PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_remote_query);
+
+/*
+ * emulator_remote_query(nodename text, nodeport int, query text,
+ *						 authinfo text DEFAULT NULL, raise_error bool DEFAULT true)
+ *
+ * Connects to nodename:nodeport (see emulator_connect), runs query and returns
+ * the first column of the first row (NULL when there is none).
+ *
+ * Errors use Citus's texts. When the query fails and raise_error is false,
+ * NULL is returned instead (a failed connection always raises).
+ */
+Datum
+emulator_remote_query(PG_FUNCTION_ARGS)
+{
+	char	   *nodeName;
+	int32		nodePort;
+	char	   *query;
+	char	   *authInfo = NULL;
+	bool		raiseError = true;
+	char	   *connectError = NULL;
+	PGconn	   *conn;
+	PGresult   *result;
+	text	   *answer = NULL;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+
+	nodeName = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	nodePort = PG_GETARG_INT32(1);
+	query = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		authInfo = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+		raiseError = PG_GETARG_BOOL(4);
+
+	conn = emulator_connect(nodeName, nodePort, authInfo, &connectError);
+	if (conn == NULL)
+	{
 		error_context_stack = NULL;
 		ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
 						errmsg("connection to the remote node %s@%s:%d failed with the "
-							   "following error: %s", userName, nodeName, nodePort,
-							   detail)));
+							   "following error: %s",
+							   GetUserNameFromId(GetUserId(), false), nodeName, nodePort,
+							   connectError)));
 	}
 
 	result = PQexec(conn, query);
@@ -418,6 +444,179 @@ emulator_remote_query(PG_FUNCTION_ARGS)
 	if (answer == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(answer);
+}
+
+
+/*
+ * run_result_text stores in *result what Citus's EvaluateSingleQueryResult
+ * reports for a command's result, and returns whether it counts as success:
+ * the command tag, the single value of a single-column result of at most one
+ * row ('' for none or NULL), or the first line of libpq's error message.
+ */
+static bool
+run_result_text(PGconn *conn, PGresult *queryResult, StringInfo result)
+{
+	ExecStatusType status = PQresultStatus(queryResult);
+
+	if (status == PGRES_COMMAND_OK)
+	{
+		appendStringInfoString(result, PQcmdStatus(queryResult));
+		return true;
+	}
+	if (status == PGRES_TUPLES_OK)
+	{
+		if (PQnfields(queryResult) != 1)
+		{
+			appendStringInfoString(result, "expected a single column in query target");
+			return false;
+		}
+		if (PQntuples(queryResult) > 1)
+		{
+			appendStringInfoString(result, "expected a single row in query result");
+			return false;
+		}
+		if (PQntuples(queryResult) == 1 && !PQgetisnull(queryResult, 0, 0))
+			appendStringInfoString(result, PQgetvalue(queryResult, 0, 0));
+		return true;
+	}
+	else
+	{
+		char	   *message = pstrdup(PQerrorMessage(conn));
+		char	   *newline = strchr(message, '\n');
+
+		if (newline != NULL)
+			*newline = '\0';
+		appendStringInfoString(result, message[0] ? message :
+							   "An error occurred while running the query");
+		return false;
+	}
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_run_command);
+
+/*
+ * emulator_run_command(nodename text, nodeport int, command text,
+ *						authinfo text, application_name text,
+ *						OUT success bool, OUT result text)
+ *
+ * What Citus's master_run_on_worker does for one node: a new connection (see
+ * emulator_connect), SET application_name, the command; never raises. A
+ * connection that fails gives (false, 'failed to connect to HOST:PORT'),
+ * a command (success, its result as run_result_text reports it).
+ */
+Datum
+emulator_run_command(PG_FUNCTION_ARGS)
+{
+	char	   *nodeName = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int32		nodePort = PG_GETARG_INT32(1);
+	char	   *command = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *authInfo = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	char	   *applicationName = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	char	   *connectError = NULL;
+	StringInfoData result;
+	bool		success = false;
+	PGconn	   *conn;
+	TupleDesc	tupleDesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupleDesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "emulator_run_command must return a record");
+	tupleDesc = BlessTupleDesc(tupleDesc);
+
+	initStringInfo(&result);
+	conn = emulator_connect(nodeName, nodePort, authInfo, &connectError);
+	if (conn == NULL)
+		appendStringInfo(&result, "failed to connect to %s:%d", nodeName, nodePort);
+	else
+	{
+		PGresult   *queryResult;
+
+		success = true;
+		if (applicationName != NULL)
+		{
+			char	   *quoted = PQescapeLiteral(conn, applicationName, strlen(applicationName));
+			char	   *set = psprintf("SET application_name TO %s", quoted ? quoted : "''");
+
+			if (quoted)
+				PQfreemem(quoted);
+			queryResult = PQexec(conn, set);
+			success = run_result_text(conn, queryResult, &result);
+			PQclear(queryResult);
+			resetStringInfo(&result);
+		}
+		if (success)
+		{
+			queryResult = PQexec(conn, command);
+			success = run_result_text(conn, queryResult, &result);
+			PQclear(queryResult);
+		}
+		PQfinish(conn);
+	}
+
+	values[0] = BoolGetDatum(success);
+	values[1] = CStringGetTextDatum(result.data);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupleDesc, values, nulls)));
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_connection_error);
+
+/*
+ * emulator_connection_error(nodename text, nodeport int, authinfo text)
+ *
+ * NULL when a node connection (see emulator_connect) to nodename:nodeport
+ * opens, else Citus's text for the failure ('connection to the remote node
+ * USER@HOST:PORT failed with the following error: ...').
+ */
+Datum
+emulator_connection_error(PG_FUNCTION_ARGS)
+{
+	char	   *nodeName = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int32		nodePort = PG_GETARG_INT32(1);
+	char	   *authInfo = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *connectError = NULL;
+	PGconn	   *conn = emulator_connect(nodeName, nodePort, authInfo, &connectError);
+
+	if (conn != NULL)
+	{
+		PQfinish(conn);
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("connection to the remote node %s@%s:%d failed "
+											  "with the following error: %s",
+											  GetUserNameFromId(GetUserId(), false),
+											  nodeName, nodePort, connectError)));
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_library_listed);
+
+/*
+ * emulator_library_listed(list text, library text)
+ *
+ * Whether a list setting's value (as SHOW prints it, e.g. output_plugin_libraries)
+ * names library exactly: the elements are split as PostgreSQL splits them
+ * (commas, white space around them ignored, double quotes around an element
+ * with commas or spaces). NULL for a value that does not parse.
+ */
+Datum
+emulator_library_listed(PG_FUNCTION_ARGS)
+{
+	char	   *raw = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *library = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	List	   *elements = NIL;
+	ListCell   *cell;
+
+	if (!SplitGUCList(raw, ',', &elements))
+		PG_RETURN_NULL();
+	foreach(cell, elements)
+	{
+		if (strcmp((char *) lfirst(cell), library) == 0)
+			PG_RETURN_BOOL(true);
+	}
+	PG_RETURN_BOOL(false);
 }
 
 
