@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,11 +202,28 @@ _NO_FUNCTION = re.compile(r'function (?P<f>(?:citus_|create_|undistribute_|alter
                           r'get_rebalance_|column_to_column_name|truncate_local_)\w*)\(.*\) does not exist')
 
 
+def messages_in_english(lc_messages: str | None) -> bool:
+    """Whether a session's lc_messages gives the English server messages translate_error matches ('' is unknown:
+    the server's environment decides)."""
+    value = (lc_messages or '').strip().lower()
+    return value in ('', 'c', 'posix', 'en') or value.startswith(('c.', 'en_', 'en.', 'en@'))
+
+
+def untranslated_note(lc_messages: str | None) -> str:
+    """Why a message fell through to the generic text, when the session's messages are not in English."""
+    if messages_in_english(lc_messages):
+        return ''
+    return (f" (server messages are in lc_messages={lc_messages}, so this one could not be translated: connect as a "
+            f"superuser, which the module switches to lc_messages C, or set lc_messages to C for the login role, for "
+            f"translated hints)")
+
+
 def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) -> str:
     """Turn a Citus/PostgreSQL error into one line that says what is wrong and what to do.
 
     context keys (all optional): action ('add', 'remove', 'disable', 'activate', 'drain', 'distribute',
-    'reference', 'undistribute', 'alter', 'read'), node ('host:port'), table, db.
+    'reference', 'undistribute', 'alter', 'read'), node ('host:port'), table, db, lc_messages (the session's, when
+    the module could not set it to C: a generic message then says why it is untranslated).
     """
     ctx = context or {}
     msg = info.primary
@@ -387,8 +405,9 @@ def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) ->
         'distribute': f"cannot distribute {table}", 'reference': f"cannot make {table} a reference table",
         'undistribute': f"cannot undistribute {table}", 'alter': f"cannot redistribute {table}",
         'truncate': f"cannot truncate the local data of {table}",
+        'rebalance': "cannot start the rebalancer",
     }.get(action, 'query failed')
-    return f"{what}: {text}"
+    return f"{what}: {text}{untranslated_note(ctx.get('lc_messages'))}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,6 +429,17 @@ class Unit:
     transaction: bool = False
     done: str = ''  # what the unit achieved, said when a later unit fails
     partial: str = ''  # what the unit may leave when it fails itself (a function that commits part of its work)
+    # A step that runs its statements itself through CitusDB.execute (e.g. starts a background job and follows it);
+    # in check mode only `statements` are recorded. It raises StepFailed (or a subclass' like) with a message.
+    step: Callable[[CitusDB], None] | None = None
+
+
+class StepFailed(Exception):
+    """A unit's own step failed after it began changing things; msg says what Citus said and what was done."""
+
+    def __init__(self, msg: str):
+        super().__init__(msg)
+        self.msg = msg
 
 
 class Refusal(Exception):
@@ -418,6 +448,16 @@ class Refusal(Exception):
     def __init__(self, msg: str):
         super().__init__(msg)
         self.msg = msg
+
+
+# The extension's version, and lc_messages C for the session where the login may set it (superuser-only), so that
+# server messages come in the English that translate_error matches; otherwise the session's value, to say why.
+SESSION_SETUP = (
+    "SELECT (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus') AS extversion, "
+    "CASE WHEN pg_catalog.current_setting('is_superuser') = 'on' "
+    "THEN pg_catalog.set_config('lc_messages', 'C', false) "
+    "ELSE pg_catalog.current_setting('lc_messages') END AS lc_messages"
+)
 
 
 class CitusDB:
@@ -430,6 +470,7 @@ class CitusDB:
         self.context: dict[str, Any] = dict(context or {})
         self.context.setdefault('db', module.params.get('db'))
         self.conn = None
+        self.lc_messages: str | None = None  # the session's, once citus_version() has run
         self._sink: list[str] = []
         if not HAS_PSYCOPG:
             module.fail_json(msg=missing_required_lib('psycopg2 (or psycopg 3.1 or later)'),
@@ -501,8 +542,17 @@ class CitusDB:
         return rows[0] if rows else None
 
     def citus_version(self) -> str | None:
-        row = self.fetchone("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus'")
-        return row['extversion'] if row else None
+        """The citus extension's version (None: not installed), and the session set up for English server messages:
+        the first query of every module, so that setting lc_messages costs no extra round trip."""
+        row = self.fetchone(SESSION_SETUP)
+        if row is None:  # pragma: no cover - the query always returns a row
+            return None
+        self.lc_messages = row['lc_messages']
+        if not messages_in_english(self.lc_messages):
+            self.context['lc_messages'] = self.lc_messages
+        else:
+            self.context.pop('lc_messages', None)
+        return row['extversion']
 
     def require_citus(self) -> str:
         version = self.citus_version()
@@ -514,11 +564,39 @@ class CitusDB:
                                       f"(it creates the extension) and point db at that database")
         return version
 
+    def execute(self, stmt: Statement) -> list[dict[str, Any]]:
+        """Run one write statement (recorded in queries); rows as dicts. A DB error propagates to the caller."""
+        self.queries.append(self.render(stmt.query, stmt.params))
+        self.clear_notices()
+        self.cursor.execute(stmt.query, stmt.params)
+        self._relay_warnings()
+        if self.cursor.description is None:
+            return []
+        names = [d[0] for d in self.cursor.description]
+        return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()]
+
+    @staticmethod
+    def _failure_suffix(units: list[Unit], index: int) -> str:
+        done = [u.done for u in units[:index] if u.done]
+        notes = [f"already done before this failure: {'; '.join(done)}"] if done else []
+        if units[index].partial:
+            notes.append(f"left by the failed step: {units[index].partial}")
+        return f" ({'; '.join(notes)})" if notes else ' (nothing was changed)'
+
     def run(self, units: list[Unit]) -> None:
         """Execute units in order (or, in check mode, only record them)."""
         for index, unit in enumerate(units):
             statements = list(unit.statements)
             unit_action = next((stmt.action for stmt in statements if stmt.action), '')
+            if unit.step is not None and not self.check_mode:
+                try:
+                    unit.step(self)
+                except DB_ERROR as exc:
+                    self._fail(exc, {'action': unit_action}, self._failure_suffix(units, index))
+                except StepFailed as exc:
+                    self.close()
+                    self.module.fail_json(msg=f"{exc.msg}{self._failure_suffix(units, index)}", queries=self.queries)
+                continue
             if unit.transaction:
                 statements = [Statement('BEGIN')] + statements + [Statement('COMMIT')]
             in_tx = False
@@ -537,12 +615,7 @@ class CitusDB:
                     if in_tx:
                         with contextlib.suppress(DB_ERROR):
                             self.cursor.execute('ROLLBACK')
-                    done = [u.done for u in units[:index] if u.done]
-                    notes = [f"already done before this failure: {'; '.join(done)}"] if done else []
-                    if unit.partial:
-                        notes.append(f"left by the failed step: {unit.partial}")
-                    suffix = f" ({'; '.join(notes)})" if notes else ' (nothing was changed)'
-                    self._fail(exc, {'action': stmt.action or unit_action}, suffix)
+                    self._fail(exc, {'action': stmt.action or unit_action}, self._failure_suffix(units, index))
 
     def _relay_warnings(self) -> None:
         """Pass the server's WARNINGs (e.g. foreign keys Citus drops) on as module warnings."""

@@ -19,6 +19,7 @@ options:
     description:
       - Host name or address of the node B(as the coordinator and the other nodes reach it) (C(nodename) in
         C(pg_dist_node)). Never C(localhost) for a multi-node cluster (the module warns).
+      - A name with spaces around it is refused (Citus would register the spaces as part of the name).
     type: str
     required: true
   port:
@@ -58,7 +59,7 @@ options:
   primary_name:
     description:
       - For a secondary, the name of its (registered) primary, as in C(pg_dist_node). Uses
-        C(citus_add_secondary_node).
+        C(citus_add_secondary_node). A name with spaces around it is refused.
     type: str
   primary_port:
     description:
@@ -87,19 +88,36 @@ options:
     default: false
   drain:
     description:
-      - With O(state=absent), move the node's shards to other nodes with C(citus_drain_node) before removing it.
-        Without it, a node that holds shards is refused.
-      - Refused when no other active node that should have shards can take them (or fewer than the highest
-        replication factor among its tables).
+      - With O(state=absent), move the node's shards to other nodes before removing it, with Citus's background
+        rebalancer. C(citus_set_node_property) sets the node's C(shouldhaveshards) to false (committed on its own, so
+        it stays false when a later step fails), C(citus_rebalance_start) with C(drain_only => true) schedules the
+        moves, the module follows the job (C(citus_rebalance_status), C(pg_dist_background_task)) until it ends or
+        O(timeout) passes, checks that no placement of a distributed table is left on the node, then calls
+        C(citus_remove_node). A rebalance job that is already running is followed instead of starting another.
+      - Not C(citus_drain_node), which in Citus 13.2 plans the moves from the node's own placements only and so
+        moves a shard of a table with replication factor 2 to the node that already has its other placement
+        (C(shard N already exists in the target node)).
+      - Refused, before anything changes, when no other active node that should have shards can take them (or fewer
+        than the highest replication factor among its tables), and when another active node with
+        C(shouldhaveshards) false holds placements of distributed tables (the drain would move those too).
+      - Without it, a node that holds shards is refused.
     type: bool
     default: false
   shard_transfer_mode:
     description:
-      - How C(citus_drain_node) moves shards. V(auto) needs a primary key or replica identity on every table;
-        V(block_writes) does not (it blocks writes while moving). Not set uses Citus's default (V(auto)).
+      - How the rebalancer moves shards (C(shard_transfer_mode) of C(citus_rebalance_start)). V(auto) needs a primary
+        key or replica identity on every table; V(block_writes) does not (it blocks writes while moving). Not set
+        uses Citus's default (V(auto)).
       - Only with O(drain=true).
     type: str
     choices: [ auto, force_logical, block_writes ]
+  timeout:
+    description:
+      - With O(drain=true), how many seconds to follow the rebalance job before failing. The job keeps running in
+        the background after a timeout (the message says how to follow or stop it); running the task again follows it
+        to the end and then removes the node. V(0) looks at the job once.
+    type: int
+    default: 3600
 extends_documentation_fragment:
   - pgcitus.cluster.citus
 attributes:
@@ -115,6 +133,9 @@ seealso:
   - name: Citus cluster management functions
     description: citus_add_node, citus_remove_node, citus_disable_node, citus_drain_node and friends.
     link: https://docs.citusdata.com/en/stable/develop/api_udf.html#cluster-management-and-repair-functions
+  - name: Citus background rebalancer
+    description: citus_rebalance_start, citus_rebalance_status, citus_rebalance_wait and citus_rebalance_stop.
+    link: https://docs.citusdata.com/en/stable/develop/api_udf.html#citus-rebalance-start
 author:
   - pgcitus.cluster developers (@pgcitus)
 '''
@@ -153,6 +174,7 @@ EXAMPLES = r'''
     state: absent
     drain: true
     shard_transfer_mode: block_writes
+    timeout: 7200
     db: app
 '''
 
@@ -180,6 +202,50 @@ queries:
   type: list
   elements: str
   sample: ["SELECT citus_add_node('worker1.example.com', 5432)"]
+drain:
+  description:
+    - What the drain did, when O(drain=true) moved (or, in check mode, would move) shards. In check mode
+      RV(drain.job_id) is V(null) and RV(drain.moves_planned) too, since Citus plans the moves only when the job starts.
+  returned: when the node held shard placements and O(drain=true)
+  type: dict
+  contains:
+    job_id:
+      description: The rebalance job followed (the last one, when a running job was followed and another started).
+        V(null) when Citus found no moves.
+      type: int
+    jobs:
+      description: Every rebalance job followed, in order (a job already running first, then the one started).
+      type: list
+      elements: int
+    started:
+      description: Whether this run started the job (V(false) when it followed a job that was already running).
+      type: bool
+    state:
+      description: The job's state at the end (V(finished)).
+      type: str
+    moves_planned:
+      description: Shard group moves in the job(s).
+      type: int
+    moves_done:
+      description: Shard group moves done.
+      type: int
+    moves:
+      description: The moves done, one per shard group (its colocated shards moved with it).
+      type: list
+      elements: dict
+      sample: [{shard: 102008, table: orders, source: "worker1.example.com:5432", target: "worker3.example.com:5432"}]
+    seconds:
+      description: How long the module followed the job(s).
+      type: float
+  sample:
+    job_id: 4
+    jobs: [4]
+    started: true
+    state: finished
+    moves_planned: 16
+    moves_done: 16
+    moves: [{shard: 102008, table: orders, source: "worker1.example.com:5432", target: "worker3.example.com:5432"}]
+    seconds: 12.4
 diff:
   description: The node before and after, when run with C(--diff).
   returned: when diff mode is on
@@ -197,9 +263,17 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     CitusDB,
     Refusal,
     Statement,
+    StepFailed,
     Unit,
     citus_common_argument_spec,
     endpoint,
+)
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_rebalance import (
+    DEFAULT_TIMEOUT,
+    JobFailed,
+    JobReport,
+    rebalance_start_statement,
+    start_and_follow,
 )
 
 NODE_BY_ENDPOINT = f"SELECT {NODE_COLUMNS} FROM pg_dist_node WHERE nodename = %s AND nodeport = %s"
@@ -220,8 +294,19 @@ SOLE_PLACEMENTS = (
     "SELECT 1 FROM pg_dist_placement o WHERE o.shardid = pl.shardid AND o.groupid <> pl.groupid) "
     "ORDER BY pl.shardid"
 )
-OTHER_SHARD_NODES = ("SELECT count(*) AS n FROM pg_dist_node WHERE isactive AND noderole = 'primary' "
-                     "AND shouldhaveshards AND groupid <> %s")
+# Active primaries of other groups that can take shards, and those whose should_have_shards is false while they hold
+# placements of distributed tables: citus_rebalance_start(drain_only => true) moves the placements off every node
+# that may not have shards (shard_rebalancer.c, MoveShardsAwayFromDisallowedNodes over all placements), so those
+# would be drained too. Reference tables and citus local tables are not rebalanced.
+OTHER_SHARD_NODES = (
+    "SELECT (SELECT count(*) FROM pg_dist_node WHERE isactive AND noderole = 'primary' AND shouldhaveshards "
+    "AND groupid <> %s) AS n, coalesce((SELECT array_agg(d.what ORDER BY d.what) FROM (SELECT n.nodename || ':' || "
+    "n.nodeport || ' (' || count(*) || ' placements)' AS what FROM pg_dist_node n "
+    "JOIN pg_dist_placement pl ON pl.groupid = n.groupid JOIN pg_dist_shard s ON s.shardid = pl.shardid "
+    "JOIN pg_dist_partition p ON p.logicalrelid = s.logicalrelid WHERE n.isactive AND n.noderole = 'primary' "
+    "AND NOT n.shouldhaveshards AND n.groupid <> %s AND (p.partmethod IN ('h', 'a', 'r') OR (p.partmethod = 'n' "
+    "AND p.repmodel <> 't' AND p.colocationid <> 0)) GROUP BY n.nodename, n.nodeport) d), '{}') AS drained"
+)
 
 
 def argument_spec() -> dict[str, Any]:
@@ -239,6 +324,7 @@ def argument_spec() -> dict[str, Any]:
         coordinator=dict(type='bool', default=False),
         drain=dict(type='bool', default=False),
         shard_transfer_mode=dict(type='str', choices=['auto', 'force_logical', 'block_writes']),
+        timeout=dict(type='int', default=DEFAULT_TIMEOUT),
     )
     return spec
 
@@ -248,6 +334,13 @@ def validate(params: dict[str, Any]) -> str | None:
     name = (params.get('name') or '').strip()
     if not name:
         return "name must be the host name or address of the node, as the coordinator reaches it"
+    for opt in ('name', 'primary_name'):
+        value = params.get(opt)
+        if value and value != value.strip():
+            return (f"{opt} {value!r} has spaces around it: remove them (Citus would register them as part of the "
+                    f"host name, which no node is reached by)")
+    if (params.get('timeout') or 0) < 0:
+        return f"timeout {params['timeout']} is invalid: give the seconds to follow the drain, 0 or more"
     for opt in ('port', 'primary_port'):
         value = params.get(opt)
         if value is not None and not 1 <= value <= 65535:
@@ -328,6 +421,45 @@ def property_statement(name: str, port: int, value: bool) -> Statement:
                      action='property')
 
 
+class Drain:
+    """The drain step: start the background rebalancer in drain_only mode (or follow the rebalance job already
+    running), follow it, then check that no placement of a distributed table is left on the node."""
+
+    def __init__(self, here: str, groupid: int, params: dict[str, Any]):
+        self.here, self.groupid = here, groupid
+        self.timeout = params.get('timeout')
+        if self.timeout is None:
+            self.timeout = DEFAULT_TIMEOUT
+        self.statement = rebalance_start_statement(drain_only=True,
+                                                   shard_transfer_mode=params.get('shard_transfer_mode'))
+        self.statement.action = 'drain'
+        self.report: JobReport | None = None
+
+    def left(self, db: CitusDB) -> dict[str, Any]:
+        return db.fetchone(GROUP_PLACEMENTS, (self.groupid,)) or {'placements': 0, 'tables': []}
+
+    def __call__(self, db: CitusDB) -> None:
+        try:
+            self.report = start_and_follow(db, self.statement, self.timeout,
+                                           done=lambda d: not int(self.left(d)['placements']))
+        except JobFailed as exc:
+            self.report = exc.report
+            raise
+        row = self.left(db)
+        if int(row['placements']):
+            job = (f"the rebalance job {self.report.job_id} finished ({self.report.moves_text()})"
+                   if self.report.job_id is not None else "Citus's rebalancer found no moves")
+            raise StepFailed(f"{job} but {row['placements']} shard placements are still on {self.here} (tables: "
+                             f"{', '.join(row['tables'] or [])}): no other node may take them (see the warnings); add "
+                             f"a worker or set should_have_shards: true on one, then run this task again")
+
+    def result(self) -> dict[str, Any]:
+        if self.report is None:  # check mode: Citus plans the moves only when the job starts
+            return dict(job_id=None, jobs=[], started=False, state=None, moves_planned=None, moves_done=0, moves=[],
+                        seconds=0)
+        return self.report.result()
+
+
 def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict[str, Any]]:
     """Decide what to run. snap holds catalog reads: node, coordinator, primary, placements, tables, max_rf,
     sole (list of (shardid, table)), others (active primaries that should have shards, other groups).
@@ -357,17 +489,22 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
                 raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}) and only {others} "
                               f"other active node(s) with should_have_shards can take them ({needed} needed for the "
                               f"replication factor): add a worker first, nothing was changed")
-            drain_args: tuple = (name, port)
-            drain_sql = "SELECT citus_drain_node(%s, %s)"
-            if params.get('shard_transfer_mode'):
-                drain_sql = "SELECT citus_drain_node(%s, %s, shard_transfer_mode => %s)"
-                drain_args = (name, port, params['shard_transfer_mode'])
-            units.append(Unit([Statement(drain_sql, drain_args, action='drain')],
-                              done=f"citus_drain_node moved the shards of {here} away and set its should_have_shards "
-                                   f"to false; the node is still registered",
-                              partial=f"citus_drain_node commits should_have_shards false before it moves shards, so "
-                                      f"should_have_shards of {here} may be false now and some of its shards may "
-                                      f"have moved; the node is still registered"))
+            drained = list(snap.get('drained') or [])
+            if drained:
+                raise Refusal(f"node {here} cannot be drained alone: Citus's drain (citus_rebalance_start with "
+                              f"drain_only) moves the placements off every node whose should_have_shards is false, and "
+                              f"{', '.join(drained)} has should_have_shards false too: set should_have_shards: true on "
+                              f"it first (or drain it as well), nothing was changed")
+            set_false = bool(node['should_have_shards'])
+            if set_false:
+                units.append(Unit([property_statement(name, port, False)],
+                                  done=f"should_have_shards of {here} was set to false (committed on its own, so new "
+                                       f"shards stay off it; set should_have_shards: true to undo)"))
+            drain = Drain(here, node['groupid'], params)
+            units.append(Unit([drain.statement], step=drain,
+                              done=f"every shard placement of a distributed table was moved off {here}",
+                              partial=f"the moves done stay done and {here} is still registered"
+                                      + ('' if set_false else f"; should_have_shards of {here} is false")))
         units.append(Unit([Statement("SELECT citus_remove_node(%s, %s)", (name, port), action='remove')]))
         return units, {}
 
@@ -468,8 +605,9 @@ def read_snapshot(db: CitusDB, params: dict[str, Any]) -> dict[str, Any]:
         if params['state'] == 'absent':
             row = db.fetchone(GROUP_PLACEMENTS, (node['groupid'],))
             snap.update(placements=row['placements'], tables=list(row['tables'] or []), max_rf=row['max_rf'])
-            if row['placements']:
-                snap['others'] = db.fetchone(OTHER_SHARD_NODES, (node['groupid'],))['n']
+            if row['placements'] and params.get('drain'):
+                others = db.fetchone(OTHER_SHARD_NODES, (node['groupid'], node['groupid']))
+                snap.update(others=others['n'], drained=list(others['drained'] or []))
         elif params['state'] == 'disabled' and node['isactive']:
             snap['sole'] = [(r['shardid'], r['table_name']) for r in db.fetchall(SOLE_PLACEMENTS, (node['groupid'],))]
     return snap
@@ -502,6 +640,9 @@ def main() -> None:
         after = db.fetchone(NODE_BY_ENDPOINT, (params['name'], params['port'])) or {}
     db.close()
     result: dict[str, Any] = dict(changed=changed, node=after, queries=db.queries)
+    drains = [unit.step for unit in units if isinstance(unit.step, Drain)]
+    if drains:
+        result['drain'] = drains[0].result()
     if module._diff:
         result['diff'] = dict(before=before, after=after)
     module.exit_json(**result)

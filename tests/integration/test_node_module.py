@@ -123,7 +123,8 @@ def test_absent_refuses_a_node_with_shards_then_drains_it(seeded):
     assert f'node {w0.address} holds' in msg and 'use drain: true' in msg and 'users' in msg
     assert citus.catalogs() == before and citus.all_rows() == rows
 
-    queries = [f"SELECT citus_drain_node('{w0.name}', {w0.port}, shard_transfer_mode => 'block_writes')",
+    queries = [f"SELECT citus_set_node_property('{w0.name}', {w0.port}, 'shouldhaveshards', false)",
+               "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')",
                f"SELECT citus_remove_node('{w0.name}', {w0.port})"]
     check = citus.ok('citus_node', check=True, name=w0.name, port=w0.port, state='absent', drain=True,
                      shard_transfer_mode='block_writes')
@@ -142,7 +143,7 @@ def test_absent_refuses_a_node_with_shards_then_drains_it(seeded):
 
 
 def test_failed_drain_says_what_it_left(seeded):
-    """citus_drain_node sets should_have_shards false in its own transaction before it moves shards: when the moves
+    """The drain sets should_have_shards false in its own transaction before it moves shards: when the moves
     fail (online moves of a table without primary key), the module must not say that nothing changed."""
     citus = seeded
     citus.need_workers(3)
@@ -155,7 +156,8 @@ def test_failed_drain_says_what_it_left(seeded):
     msg = citus.fails('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)
     assert 'events has no primary key or replica identity' in msg and 'block_writes' in msg
     assert 'nothing was changed' not in msg
-    assert f'should_have_shards of {w0.address} may be false now' in msg and 'still registered' in msg
+    assert f'should_have_shards of {w0.address} was set to false' in msg and 'still registered' in msg
+    assert citus.node(w0)['should_have_shards'] is False
     assert citus.node(w0) is not None and citus.rows('events') == rows
 
 
@@ -282,3 +284,126 @@ def test_not_registered_cannot_be_disabled(citus):
     w = citus.workers[0]
     msg = citus.fails('citus_node', name=w.name, port=w.port, state='disabled')
     assert 'is not registered, so it cannot be disabled' in msg
+
+
+def _drain_scene(citus):
+    """orders (16 shards, replication factor 2) and order_items colocated with it on the first two workers, the
+    customers reference table, then a fresh third worker: each shard of the first worker has its other placement on
+    the second one, so the only node a placement may move to is the third."""
+    citus.need_workers(3)
+    w0, w1, w2 = citus.workers[:3]
+    citus.ok('citus_distributed_table', name='orders', column='customer_id', shard_count=16, replication_factor=2)
+    citus.ok('citus_distributed_table', name='order_items', column='customer_id', colocate_with='orders')
+    citus.ok('citus_reference_table', name='customers')
+    citus.ok('citus_node', name=w2.name, port=w2.port)
+    return w0, w1, w2
+
+
+def test_drain_of_a_replicated_table_moves_each_placement_to_a_node_without_one(seeded):
+    """Issue 10 item 2: citus_drain_node moves a shard of a replication-factor-2 table to the node that already holds
+    its other placement (real Citus: 'shard N already exists in the target node'); the background rebalancer in
+    drain_only mode moves every placement to the node without one."""
+    citus = seeded
+    w0, w1, w2 = _drain_scene(citus)
+    g0, g1, g2 = (citus.group_of(w) for w in (w0, w1, w2))
+    assert citus.placements_by_group('orders') == {g0: 16, g1: 16}
+    before, rows = citus.catalogs(), citus.all_rows()
+
+    queries = [f"SELECT citus_set_node_property('{w0.name}', {w0.port}, 'shouldhaveshards', false)",
+               "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')",
+               f"SELECT citus_remove_node('{w0.name}', {w0.port})"]
+    check = citus.ok('citus_node', check=True, name=w0.name, port=w0.port, state='absent', drain=True,
+                     shard_transfer_mode='block_writes')
+    assert check['changed'] is True and check['queries'] == queries
+    assert check['drain']['job_id'] is None and check['drain']['moves'] == []
+    assert citus.catalogs() == before
+
+    res = citus.ok('citus_node', name=w0.name, port=w0.port, state='absent', drain=True,
+                   shard_transfer_mode='block_writes')
+    assert res['changed'] is True and res['queries'] == queries
+    drain = res['drain']
+    assert isinstance(drain['job_id'], int) and drain['started'] is True
+    # one move per shard group: the orders shard and its colocated order_items shard move together
+    assert drain['moves_planned'] == drain['moves_done'] == 16 == len(drain['moves'])
+    assert {(m['source'], m['target']) for m in drain['moves']} == {(w0.address, w2.address)}
+    assert {m['table'] for m in drain['moves']} <= {'orders', 'order_items'}
+    assert drain['seconds'] >= 0
+    assert citus.node(w0) is None
+    assert citus.placements_by_group('orders') == {g1: 16, g2: 16}
+    assert citus.placements_by_group('order_items') == {g1: 16, g2: 16}
+    assert citus.all_rows() == rows
+    assert citus.ok('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)['changed'] is False
+
+
+def test_drain_that_times_out_says_the_job_keeps_running(seeded):
+    """timeout 0 looks at the job once: the module fails saying the job keeps running and how to follow or stop it;
+    the next run finishes the drain (following the job while it still runs) and removes the node."""
+    citus = seeded
+    w0, w1, w2 = _drain_scene(citus)
+    rows = citus.all_rows()
+    msg = citus.fails('citus_node', name=w0.name, port=w0.port, state='absent', drain=True, timeout=0)
+    assert 'did not finish within 0 seconds' in msg and 'keeps running in the background' in msg, msg
+    assert 'citus_rebalance_status()' in msg and 'citus_rebalance_stop()' in msg, msg
+    assert f'should_have_shards of {w0.address} was set to false' in msg and 'still registered' in msg, msg
+    assert citus.node(w0) is not None and citus.node(w0)['should_have_shards'] is False
+    job = int(msg.split('rebalance job ')[1].split()[0])
+
+    res = citus.ok('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)
+    assert res['changed'] is True and res['queries'][-1] == f"SELECT citus_remove_node('{w0.name}', {w0.port})"
+    if 'drain' in res:  # the job still ran (real Citus moves take time; the emulator's are done at once)
+        assert res['drain']['jobs'] == [job] and res['drain']['started'] is False
+        assert res['queries'] == ["SELECT citus_rebalance_start(drain_only => true)",
+                                  f"SELECT citus_remove_node('{w0.name}', {w0.port})"]
+    assert citus.node(w0) is None
+    assert citus.placements_by_group('orders')[citus.group_of(w2)] == 16
+    assert citus.all_rows() == rows
+
+
+def test_drain_follows_a_rebalance_already_running_then_starts_its_own(seeded):
+    """Only one rebalance job runs at a time ('A rebalance is already running as job N'): the module follows that
+    job to its end instead of starting a second one, then drains what is left."""
+    citus = seeded
+    w0, w1, w2 = _drain_scene(citus)
+    rows = citus.all_rows()
+    running = citus.scalar("SELECT citus_rebalance_start(shard_transfer_mode => 'block_writes')")
+    assert running is not None
+    res = citus.ok('citus_node', name=w0.name, port=w0.port, state='absent', drain=True,
+                   shard_transfer_mode='block_writes')
+    drain = res['drain']
+    assert drain['jobs'][0] == running and len(drain['jobs']) == 2 and drain['job_id'] == drain['jobs'][1]
+    assert drain['started'] is True and drain['moves_done'] == drain['moves_planned'] == len(drain['moves'])
+    start = "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')"
+    assert res['queries'] == [f"SELECT citus_set_node_property('{w0.name}', {w0.port}, 'shouldhaveshards', false)",
+                              start, start, f"SELECT citus_remove_node('{w0.name}', {w0.port})"]
+    assert citus.node(w0) is None
+    assert citus.placements_by_group('orders') == {citus.group_of(w1): 16, citus.group_of(w2): 16}
+    assert citus.all_rows() == rows
+
+
+def test_drain_refused_when_another_node_would_be_drained_too(seeded):
+    """citus_rebalance_start(drain_only => true) moves the placements off every node whose should_have_shards is false
+    (shard_rebalancer.c: MoveShardsAwayFromDisallowedNodes over all placements): the module refuses before it changes
+    anything, naming that node."""
+    citus = seeded
+    citus.need_workers(3)
+    w0, w1, w2 = citus.workers[:3]
+    citus.ok('citus_distributed_table', name='users', column='id')
+    citus.ok('citus_node', name=w2.name, port=w2.port)
+    citus.ok('citus_node', name=w1.name, port=w1.port, should_have_shards=False)
+    before, rows = citus.catalogs(), citus.all_rows()
+    msg = citus.fails('citus_node', name=w0.name, port=w0.port, state='absent', drain=True)
+    assert f'{w1.address} (16 placements)' in msg and 'should_have_shards false' in msg, msg
+    assert 'nothing was changed' in msg
+    assert citus.catalogs() == before and citus.all_rows() == rows
+
+
+def test_names_with_surrounding_spaces_are_refused(citus):
+    """Issue 10 item 9: ' w1' was validated stripped but registered raw, with its space."""
+    c, w = citus.coordinator, citus.workers[0]
+    citus.ok('citus_node', name=c.name, port=c.port, coordinator=True)
+    before = citus.catalogs()
+    msg = citus.fails('citus_node', name=f' {w.name}', port=w.port)
+    assert f"name ' {w.name}' has spaces around it" in msg, msg
+    msg = citus.fails('citus_node', name=f'{w.name}r', port=w.port, role='secondary', primary_name=f'{w.name} ')
+    assert f"primary_name '{w.name} ' has spaces around it" in msg, msg
+    assert citus.catalogs() == before

@@ -443,3 +443,98 @@ def test_run_relays_server_warnings(fake):
     db = _citus.CitusDB(module, {'table': 'public.t'})
     db.run(UNITS)
     assert module.warnings == ['public.t: foreign key fk_1 will be dropped']
+
+
+# ---- units with their own step (the drain follows a background job) ------------------------------------------------
+
+def test_a_step_runs_itself_and_only_its_statements_are_recorded_in_check_mode(fake):
+    ran = []
+    unit = Unit([Statement("SELECT citus_rebalance_start(drain_only => true)")], step=lambda db: ran.append(db))
+    db = _citus.CitusDB(FakeModule(check_mode=True))
+    db.run([unit])
+    assert ran == [] and db.queries == ['SELECT citus_rebalance_start(drain_only => true)'] and fake.executed == []
+    db = _citus.CitusDB(FakeModule())
+    db.run([unit])
+    assert len(ran) == 1 and db.queries == []  # the step records what it runs (CitusDB.execute)
+
+
+def test_a_failed_step_says_what_was_done_before_and_what_it_left(fake):
+    def step(db):
+        db.execute(Statement("SELECT citus_rebalance_start(drain_only => true)"))
+        raise _citus.StepFailed('the rebalance job 3 failed: Citus says: boom (1 of 2 moves done: ...)')
+
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'node': 'w1:5432'})
+    units = [Unit([Statement("SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)")],
+                  done='should_have_shards of w1:5432 was set to false'),
+             Unit([Statement("SELECT citus_rebalance_start(drain_only => true)")], step=step,
+                  partial='w1:5432 is still registered')]
+    with pytest.raises(Failed):
+        db.run(units)
+    assert module.failed['msg'] == ('the rebalance job 3 failed: Citus says: boom (1 of 2 moves done: ...) (already '
+                                    'done before this failure: should_have_shards of w1:5432 was set to false; left by '
+                                    'the failed step: w1:5432 is still registered)')
+    assert module.failed['queries'][-1] == 'SELECT citus_rebalance_start(drain_only => true)'
+
+
+def test_a_db_error_in_a_step_is_translated(fake):
+    fake.fail_on['citus_rebalance_start'] = ('cannot use logical replication to transfer shards of the relation events '
+                                             "since it doesn't have a REPLICA IDENTITY or PRIMARY KEY")
+    module = FakeModule()
+    db = _citus.CitusDB(module, {'node': 'w1:5432'})
+    stmt = Statement("SELECT citus_rebalance_start(drain_only => true)", action='drain')
+    with pytest.raises(Failed):
+        db.run([Unit([stmt], step=lambda d: d.execute(stmt))])
+    assert module.failed['msg'].startswith('table events has no primary key or replica identity')
+    assert module.failed['msg'].endswith('(nothing was changed)')
+
+
+# ---- English server messages (issue 10 item 10) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize('value, english', [
+    ('C', True), ('C.UTF-8', True), ('c.utf8', True), ('POSIX', True), ('en_US.UTF-8', True), ('', True),
+    ('de_DE.UTF-8', False), ('fr_FR', False), ('ja_JP.eucJP', False),
+])
+def test_messages_in_english(value, english):
+    assert _citus.messages_in_english(value) is english
+
+
+def test_an_untranslated_message_says_why():
+    info = PgErrorInfo('Knoten nicht gefunden')
+    msg = translate_error(info, {'action': 'remove', 'node': 'w1:5432', 'lc_messages': 'de_DE.UTF-8'})
+    assert msg.startswith('cannot remove node w1:5432: Knoten nicht gefunden (server messages are in '
+                          'lc_messages=de_DE.UTF-8, so this one could not be translated')
+    assert 'connect as a superuser' in msg and 'set lc_messages to C' in msg
+    assert translate_error(info, {'action': 'remove', 'node': 'w1:5432', 'lc_messages': 'C'}) == \
+        'cannot remove node w1:5432: Knoten nicht gefunden'
+    # a translated message needs no note
+    assert 'lc_messages' not in translate_error(PgErrorInfo('node at "w1:5432" does not exist'),
+                                                {'lc_messages': 'de_DE.UTF-8'})
+
+
+class SetupCursor(FakeCursor):
+    """Answers the session setup query with (extversion, lc_messages)."""
+
+    answer = ('13.2-1', 'C')
+
+    def execute(self, query, params=None):
+        super().execute(query, params)
+        self.description = [('extversion',), ('lc_messages',)] if query == _citus.SESSION_SETUP else None
+
+    def fetchall(self):
+        return [self.answer] if self.description else []
+
+
+@pytest.mark.parametrize('answer, context', [
+    (('13.2-1', 'C'), None),
+    (('13.2-1', 'de_DE.UTF-8'), 'de_DE.UTF-8'),
+])
+def test_citus_version_sets_up_the_session_in_the_same_query(fake, monkeypatch, answer, context):
+    monkeypatch.setattr(SetupCursor, 'answer', answer)
+    monkeypatch.setattr(FakeConn, 'cursor', lambda self: SetupCursor(self))
+    db = _citus.CitusDB(FakeModule())
+    assert db.citus_version() == '13.2-1'
+    assert fake.executed == [_citus.SESSION_SETUP]  # one round trip: the version read that every module makes
+    assert "set_config('lc_messages', 'C', false)" in _citus.SESSION_SETUP
+    assert "current_setting('is_superuser') = 'on'" in _citus.SESSION_SETUP
+    assert db.lc_messages == answer[1] and db.context.get('lc_messages') == context

@@ -41,6 +41,10 @@ def row(**over):
     ({'cluster': 'east'}, 'cluster east is for secondaries'),
     ({'role': 'secondary', 'group_id': 1, 'should_have_shards': True}, 'should_have_shards applies to primaries'),
     ({'coordinator': True, 'cluster': 'east'}, 'cluster east is for secondaries'),
+    ({'name': ' w1'}, "name ' w1' has spaces around it: remove them"),
+    ({'name': 'w1\t'}, "name 'w1\\t' has spaces around it"),
+    ({'role': 'secondary', 'primary_name': 'w0 '}, "primary_name 'w0 ' has spaces around it"),
+    ({'state': 'absent', 'drain': True, 'timeout': -1}, 'timeout -1 is invalid'),
 ])
 def test_validate_refuses(over, fragment):
     msg = citus_node.validate(p(**over))
@@ -51,6 +55,8 @@ def test_validate_refuses(over, fragment):
     {}, {'state': 'absent', 'drain': True}, {'state': 'absent', 'drain': True, 'shard_transfer_mode': 'block_writes'},
     {'role': 'secondary', 'group_id': 2}, {'role': 'secondary', 'primary_name': 'w0'}, {'coordinator': True},
     {'state': 'disabled'}, {'role': 'secondary', 'state': 'absent'}, {'group_id': 7},
+    {'name': 'worker 1'},  # inner spaces are the user's business (a socket directory may have them)
+    {'state': 'absent', 'drain': True, 'timeout': 0},
 ])
 def test_validate_accepts(over):
     assert citus_node.validate(p(**over)) is None
@@ -99,11 +105,17 @@ PLANS = [
      ["SELECT citus_remove_node('w1', 5432)"], None),
     ('absent with drain', p(state='absent', drain=True),
      {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1},
-     ["SELECT citus_drain_node('w1', 5432)", "SELECT citus_remove_node('w1', 5432)"], None),
+     ["SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)",
+      "SELECT citus_rebalance_start(drain_only => true)", "SELECT citus_remove_node('w1', 5432)"], None),
     ('absent with drain and transfer mode', p(state='absent', drain=True, shard_transfer_mode='block_writes'),
      {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 2},
-     ["SELECT citus_drain_node('w1', 5432, shard_transfer_mode => 'block_writes')",
+     ["SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)",
+      "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')",
       "SELECT citus_remove_node('w1', 5432)"], None),
+    ('absent with drain, should_have_shards already false (a drain that timed out)', p(state='absent', drain=True),
+     {'node': row(should_have_shards=False), 'placements': 3, 'tables': ['users'], 'max_rf': 1, 'others': 1,
+      'drained': []},
+     ["SELECT citus_rebalance_start(drain_only => true)", "SELECT citus_remove_node('w1', 5432)"], None),
     ('secondary absent ignores the group placements', p(state='absent', name='w1r'),
      {'node': row(name='w1r', role='secondary'), 'placements': 0},
      ["SELECT citus_remove_node('w1r', 5432)"], None),
@@ -145,6 +157,11 @@ REFUSALS = [
     ('drain with replication factor above the other nodes', p(state='absent', drain=True),
      {'node': row(), 'placements': 32, 'tables': ['orders'], 'max_rf': 2, 'others': 1},
      ['(2 needed for the replication factor)']),
+    ('drain would also drain another node without should_have_shards', p(state='absent', drain=True),
+     {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1,
+      'drained': ['w2:5432 (16 placements)']},
+     ['w1:5432 cannot be drained alone', 'w2:5432 (16 placements) has should_have_shards false too',
+      'set should_have_shards: true on it first', 'nothing was changed']),
     ('disable the sole holder', p(state='disabled'), {'node': row(), 'sole': [(102008, 'users'), (102009, 'users')]},
      ['only placement of 2 shard(s) (first: shard 102008 of users)', 'nothing was changed']),
     ('disable unregistered', p(state='disabled'), {'node': None}, ['is not registered, so it cannot be disabled']),
@@ -181,7 +198,13 @@ def test_plan_refuses(params, snap, fragments):
 def test_a_failed_drain_is_not_reported_as_nothing_changed():
     units, _ = citus_node.plan(p(state='absent', drain=True),
                                {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
-    assert 'should_have_shards' in units[0].partial and 'still registered' in units[0].partial
+    assert 'should_have_shards of w1:5432 was set to false' in units[0].done
+    assert units[1].step is not None and 'still registered' in units[1].partial
+    # should_have_shards already false: the drain step itself says so when it fails
+    units, _ = citus_node.plan(p(state='absent', drain=True),
+                               {'node': row(should_have_shards=False), 'placements': 16, 'tables': ['users'],
+                                'max_rf': 1, 'others': 1})
+    assert len(units) == 2 and 'should_have_shards of w1:5432 is false' in units[0].partial
 
 
 @pytest.mark.parametrize('over, fragment', [
