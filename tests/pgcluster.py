@@ -3,8 +3,9 @@
 Plain Python (no pytest). Two modes:
 
 * Local mode (default): four throwaway PostgreSQL 15 instances (a coordinator and three workers) from
-  /usr/lib/postgresql/15/bin on free loopback ports, in a temporary directory, with
-  ``shared_preload_libraries = 'citus'``, ``wal_level = logical``, ``max_prepared_transactions``, SSL on
+  /usr/lib/postgresql/15/bin on free loopback ports, in a temporary directory, with the settings the citus role
+  gives a node (``wal_level`` and ``max_prepared_transactions`` read from roles/citus/defaults/main.yml, ``citus``
+  in ``output_plugin_libraries`` where the server has it) plus ``shared_preload_libraries = 'citus'``, SSL on
   (a throwaway self-signed certificate, so the default ``citus.node_conninfo = 'sslmode=require'``
   works) and scram-sha-256 on 127.0.0.1. The servers read the password from a PGPASSFILE given to
   them (as a real node reads ``~postgres/.pgpass``), so the coordinator reaches the workers with the
@@ -49,8 +50,11 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
+import yaml
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+# The citus role's defaults: the one source of the Citus server settings, for the role and for these servers.
+CITUS_ROLE_DEFAULTS = Path(__file__).resolve().parent.parent / "roles" / "citus" / "defaults" / "main.yml"
 TEST_DBNAME = "citus_test"
 LOCAL_HOST = "127.0.0.1"
 WORKER_COUNT = 3
@@ -105,6 +109,29 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> str:
         out = (proc.stderr or proc.stdout).strip().splitlines()
         raise ClusterError(f"{what} failed: {out[-1] if out else f'exit code {proc.returncode}'}")
     return proc.stdout
+
+
+def _citus_role_settings(describe_config: str) -> dict[str, str]:
+    """The server settings the citus role writes into conf.d/60-citus.conf that matter to the tests, from the role's
+    defaults (wal_level, max_prepared_transactions) and, as the role does, citus added to the server's default
+    output_plugin_libraries where the server has that setting (PostgreSQL 15.20 and later).
+    ``describe_config`` is the output of ``postgres --describe-config`` (tab-separated; the 5th field is the default).
+    """
+    try:
+        defaults = yaml.safe_load(CITUS_ROLE_DEFAULTS.read_text())
+        settings = {
+            "wal_level": str(defaults["citus_wal_level"]),
+            "max_prepared_transactions": str(int(defaults["citus_max_prepared_transactions"])),
+        }
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ClusterError(f"reading citus_wal_level and citus_max_prepared_transactions from {CITUS_ROLE_DEFAULTS} "
+                           f"failed: {exc}") from exc
+    for line in describe_config.splitlines():
+        fields = line.split("\t")
+        if fields[0] == "output_plugin_libraries" and len(fields) > 4:
+            plugins = [lib.strip() for lib in fields[4].split(",") if lib.strip()]
+            settings["output_plugin_libraries"] = "'" + ",".join([*dict.fromkeys([*plugins, "citus"])]) + "'"
+    return settings
 
 
 def _exit_on_sigterm() -> None:
@@ -169,22 +196,27 @@ class _LocalInstances:
                         f"--pwfile={pwfile}", "--no-sync"]), "initdb")
         for datadir in self.datadirs[1:]:
             _run(self._cmd(["cp", "-a", str(template), str(datadir)]), "copying the data directory")
+        role_settings = _citus_role_settings(
+            _run(self._cmd([str(PG_BIN / "postgres"), "--describe-config"]), "postgres --describe-config"))
         for datadir, port in zip(self.datadirs, self.ports, strict=True):
             conf = datadir / "postgresql.conf"
             settings = {
+                # harness only: loopback, a free port, sockets in the temporary directory
                 "listen_addresses": f"'{LOCAL_HOST}'",
                 "port": str(port),
                 "unix_socket_directories": f"'{self.base}'",
                 "shared_preload_libraries": "'citus'",
-                "wal_level": "logical",
-                "max_prepared_transactions": "20",
-                "max_connections": "50",
-                "max_wal_senders": "10",
-                "max_replication_slots": "10",
+                # what the citus role sets on a node (wal_level, max_prepared_transactions, output_plugin_libraries).
+                # max_connections, max_wal_senders and max_replication_slots stay at PostgreSQL's defaults (100, 10,
+                # 10), as the roles leave them. With 200 prepared transactions, 100 connections and the 16 MB below,
+                # a server's whole shared memory is 34 MB (shared_memory_size).
+                **role_settings,
+                # harness only: a small buffer cache (4 servers on one machine; the data sets are tiny)
                 "shared_buffers": "16MB",
                 "ssl": "on",
                 "ssl_cert_file": f"'{crt}'",
                 "ssl_key_file": f"'{key}'",
+                # harness only, for speed: throwaway data needs no crash safety
                 "fsync": "off",
                 "synchronous_commit": "off",
                 "full_page_writes": "off",
