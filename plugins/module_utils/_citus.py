@@ -434,6 +434,78 @@ class Unit:
     step: Callable[[CitusDB], None] | None = None
 
 
+@dataclass(frozen=True)
+class Cast:
+    """A call argument sent with a type cast, e.g. Cast('public.orders', 'regclass') renders %s::regclass."""
+    value: Any
+    type: str
+
+
+def citus_call(function: str, *args: Any, action: str = '', **named: Any) -> Statement:
+    """SELECT function(args..., name => value, ...): the one way to build a call of a Citus function.
+
+    Positional arguments are always sent; named arguments that are None are left out, so that Citus applies its
+    own default (and a server without that parameter is not sent it).
+    """
+    parts, params = [], []
+    items = [(None, value) for value in args] + [(name, value) for name, value in named.items() if value is not None]
+    for name, value in items:
+        placeholder = '%s'
+        if isinstance(value, Cast):
+            placeholder, value = f'%s::{value.type}', value.value
+        parts.append(placeholder if name is None else f'{name} => {placeholder}')
+        params.append(value)
+    return Statement(f"SELECT {function}({', '.join(parts)})", tuple(params) or None, action=action)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the catalog differs from the request: the parameter's name, the wanted and the actual value."""
+    name: str
+    wanted: Any
+    actual: Any
+    label: str = ''  # how a message names it; default: the name with spaces
+    sentence: str = ''  # the whole sentence, where "<label> is <actual> (asked: <wanted>)" does not fit
+
+    def __str__(self) -> str:
+        return self.sentence or f"{self.label or self.name.replace('_', ' ')} is {self.actual} (asked: {self.wanted})"
+
+
+class Differences:
+    """The differences found, after community.docker's DifferenceTracker: both the refusal message and the diff
+    are built from these entries, never from prose."""
+
+    def __init__(self) -> None:
+        self._items: list[Difference] = []
+
+    def add(self, name: str, wanted: Any, actual: Any, label: str = '', sentence: str = '') -> None:
+        self._items.append(Difference(name, wanted, actual, label, sentence))
+
+    def compare(self, name: str, wanted: Any, actual: Any, label: str = '', sentence: str = '') -> None:
+        """Record a difference when a value was asked for (not None) and the catalog has another."""
+        if wanted is not None and wanted != actual:
+            self.add(name, wanted, actual, label, sentence)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __iter__(self) -> Any:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def sentences(self) -> list[str]:
+        return [str(item) for item in self._items]
+
+    def text(self) -> str:
+        return '; '.join(self.sentences())
+
+    def diff(self) -> dict[str, dict[str, Any]]:
+        """before/after as Ansible's diff mode shows them: only the differing names."""
+        return {'before': {d.name: d.actual for d in self._items}, 'after': {d.name: d.wanted for d in self._items}}
+
+
 class StepFailed(Exception):
     """A unit's own step failed after it began changing things; msg says what Citus said and what was done."""
 

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Statement, StepFailed, error_info
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    Statement,
+    StepFailed,
+    citus_call,
+    error_info,
+)
 
 DEFAULT_TIMEOUT = 3600
 ENDED = ('finished', 'cancelled', 'failed')
@@ -63,16 +68,9 @@ FOLLOW_HINT = ("follow it with SELECT * FROM citus_rebalance_status(), wait for 
 def rebalance_start_statement(drain_only: bool = False, shard_transfer_mode: str | None = None,
                               rebalance_strategy: str | None = None) -> Statement:
     """SELECT citus_rebalance_start(...) with only the arguments that differ from Citus's defaults."""
-    names, args = [], []
-    if rebalance_strategy:
-        names.append('rebalance_strategy => %s')
-        args.append(rebalance_strategy)
-    if drain_only:
-        names.append('drain_only => true')
-    if shard_transfer_mode:
-        names.append('shard_transfer_mode => %s')
-        args.append(shard_transfer_mode)
-    return Statement(f"SELECT citus_rebalance_start({', '.join(names)})", tuple(args) or None, action='rebalance')
+    return citus_call('citus_rebalance_start', rebalance_strategy=rebalance_strategy or None,
+                      drain_only=True if drain_only else None, shard_transfer_mode=shard_transfer_mode or None,
+                      action='rebalance')
 
 
 class JobFailed(StepFailed):
