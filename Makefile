@@ -3,7 +3,11 @@
 SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
-export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections:$(VENV)/lib/python3.11/site-packages
+# The collections are this tree (setup links .cache/collections/ansible_collections/pgcitus/cluster to it) and those
+# pip installed into the virtualenv; the virtualenv says where its site-packages are (no interpreter version here).
+# Recursive (=), so that it is read after setup has created the virtualenv.
+VENV_SITE = $(shell $(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))' 2>/dev/null)
+export ANSIBLE_COLLECTIONS_PATH = $(CURDIR)/.cache/collections:$(VENV_SITE)
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # The Citus package the tests and the lab install: CITUS_DEB=/path/to/postgresql-15-citus-13.2_*.deb when you give

@@ -16,7 +16,7 @@ STATE="$ROOT/.cache/$LAB_NAME"
 NODES=("$LAB_NAME-coordinator" "$LAB_NAME-worker-1" "$LAB_NAME-worker-2")
 COORDINATOR=${NODES[0]}
 export PATH="$ROOT/.venv/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections:$ROOT/.venv/lib/python3.11/site-packages"
+export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections:$("$ROOT/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 export ANSIBLE_PIPELINING=True ANSIBLE_FORKS=10 ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-0}
 export ANSIBLE_INVENTORY_UNPARSED_WARNING=False ANSIBLE_LOCALHOST_WARNING=False
 

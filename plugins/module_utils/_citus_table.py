@@ -17,10 +17,12 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     REPLICATION_FACTOR_MIN,
     SHARD_COUNT_MAX,
     SHARD_COUNT_MIN,
+    Cast,
     CitusDB,
     Refusal,
     Statement,
     Unit,
+    citus_call,
     count_rows,
     read_table,
     table_facts,
@@ -145,19 +147,10 @@ def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, 
     factor) and the truncation of the hidden local copy when asked."""
     concurrently = bool(params.get('concurrently'))
     func = 'create_distributed_table_concurrently' if concurrently else 'create_distributed_table'
-    query = f"SELECT {func}(%s::regclass, %s"
-    args: tuple = (qualified, params['column'])
     colocate = (params.get('colocate_with') or 'default').strip()
-    if target_name:
-        query += ", colocate_with => %s"
-        args += (target_name,)
-    elif colocate.lower() != 'default':
-        query += ", colocate_with => %s"
-        args += (colocate.lower(),)
-    if params.get('shard_count') is not None:
-        query += ", shard_count => %s"
-        args += (params['shard_count'],)
-    create = Statement(query + ")", args, action='distribute')
+    colocate_with = target_name or (colocate.lower() if colocate.lower() != 'default' else None)
+    create = citus_call(func, Cast(qualified, 'regclass'), params['column'], colocate_with=colocate_with,
+                        shard_count=params.get('shard_count'), action='distribute')
     truncate = Statement("SELECT truncate_local_data_after_distributing_table(%s::regclass)", (qualified,),
                          action='truncate')
     wants_truncate = bool(params.get('truncate_local_data')) and rows > 0
@@ -192,9 +185,8 @@ def check_foreign_keys(snap: dict[str, Any], qualified: str, cascade: bool, why:
 
 
 def undistribute_unit(qualified: str, kind: str, cascade: bool = False) -> Unit:
-    query = "SELECT undistribute_table(%s::regclass, cascade_via_foreign_keys => true)" if cascade \
-        else "SELECT undistribute_table(%s::regclass)"
-    return Unit([Statement(query, (qualified,), action='undistribute')],
+    return Unit([citus_call('undistribute_table', Cast(qualified, 'regclass'),
+                            cascade_via_foreign_keys=True if cascade else None, action='undistribute')],
                 done=f"{qualified} was undistributed and is now a local table with all its rows (it was a {kind} "
                      f"table); fix the cause and run the task again")
 
@@ -296,17 +288,6 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     rf_changes = params.get('replication_factor') is not None \
         and params['replication_factor'] != current.get('replication_factor')
     if current['type'] == 'distributed' and not rf_changes:
-        query = "SELECT alter_distributed_table(%s::regclass"
-        args: tuple = (qualified,)
-        if current.get('column') != column:
-            query += ", distribution_column => %s"
-            args += (column,)
-        if params.get('shard_count') is not None and params['shard_count'] != current.get('shard_count'):
-            query += ", shard_count => %s"
-            args += (params['shard_count'],)
-        if target is not None:
-            query += ", colocate_with => %s"
-            args += (target['name'],)
         shard_count_changes = params.get('shard_count') is not None \
             and params['shard_count'] != current.get('shard_count')
         colocated = snap.get('colocated') or []
@@ -315,10 +296,14 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
             raise Refusal(f"{qualified} shares its colocation group with {', '.join(colocated)}: set "
                           f"cascade_to_colocated: true to change their shard count too, or false to break the "
                           f"colocation; nothing was changed")
-        if cascade is not None and (shard_count_changes or target is not None):
-            query += ", cascade_to_colocated => %s"
-            args += (bool(cascade),)
-        alter = Statement(query + ")", args, action='alter')
+        alter = citus_call(
+            'alter_distributed_table', Cast(qualified, 'regclass'),
+            distribution_column=column if current.get('column') != column else None,
+            shard_count=params['shard_count'] if shard_count_changes else None,
+            colocate_with=target['name'] if target is not None else None,
+            cascade_to_colocated=bool(cascade) if cascade is not None and (shard_count_changes or target is not None)
+            else None,
+            action='alter')
         keep_rf = current.get('replication_factor') or 1
         if keep_rf != int(settings.get('replication_factor') or 1):
             result.units = [Unit([Statement("SET LOCAL citus.shard_replication_factor = %s", (keep_rf,)), alter],

@@ -94,13 +94,8 @@ options:
     default: present
 extends_documentation_fragment:
   - pgcitus.cluster.citus
-attributes:
-  check_mode:
-    description: Reports what would change, the queries and the rows that would be copied, without running anything.
-    support: full
-  diff_mode:
-    description: Returns the table before and after in C(before) and C(after).
-    support: full
+  - pgcitus.cluster.attributes.changes
+  - pgcitus.cluster.attributes.actiongroup_citus
 notes:
   - Register the coordinator and the workers (M(pgcitus.cluster.citus_node)) before distributing tables; the module
     refuses to distribute while no node is registered, because Citus would then register the coordinator as

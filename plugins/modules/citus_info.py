@@ -26,13 +26,8 @@ options:
     default: true
 extends_documentation_fragment:
   - pgcitus.cluster.citus
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
+  - pgcitus.cluster.attributes.info
+  - pgcitus.cluster.attributes.actiongroup_citus
 seealso:
   - module: pgcitus.cluster.citus_node
   - module: pgcitus.cluster.citus_distributed_table

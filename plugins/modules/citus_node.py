@@ -120,13 +120,8 @@ options:
     default: 3600
 extends_documentation_fragment:
   - pgcitus.cluster.citus
-attributes:
-  check_mode:
-    description: Reports what would change and the queries that would run, without running them.
-    support: full
-  diff_mode:
-    description: Returns the node as it was and as it is (or would be) in C(before) and C(after).
-    support: full
+  - pgcitus.cluster.attributes.changes
+  - pgcitus.cluster.attributes.actiongroup_citus
 seealso:
   - module: pgcitus.cluster.citus_info
   - module: pgcitus.cluster.citus_distributed_table
@@ -265,6 +260,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     Statement,
     StepFailed,
     Unit,
+    citus_call,
     citus_common_argument_spec,
     endpoint,
 )
@@ -532,25 +528,14 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
     if node is None:
         if state == 'disabled':
             raise Refusal(f"node {here} is not registered, so it cannot be disabled: add it with state: present first")
+        cluster = None if params['cluster'] == 'default' else params['cluster']
         if params['role'] == 'secondary' and params.get('primary_name'):
-            statements = [Statement("SELECT citus_add_secondary_node(%s, %s, %s, %s)" if params['cluster'] == 'default'
-                                    else "SELECT citus_add_secondary_node(%s, %s, %s, %s, nodecluster => %s)",
-                                    (name, port, params['primary_name'], params['primary_port'])
-                                    + (() if params['cluster'] == 'default' else (params['cluster'],)),
-                                    action='add')]
+            statements = [citus_call('citus_add_secondary_node', name, port, params['primary_name'],
+                                     params['primary_port'], nodecluster=cluster, action='add')]
         else:
-            query = "SELECT citus_add_node(%s, %s"
-            args = (name, port)
-            if wanted_group is not None:
-                query += ", groupid => %s"
-                args += (wanted_group,)
-            if params['role'] != 'primary':
-                query += ", noderole => %s"
-                args += (params['role'],)
-            if params['cluster'] != 'default':
-                query += ", nodecluster => %s"
-                args += (params['cluster'],)
-            statements = [Statement(query + ")", args, action='add')]
+            statements = [citus_call('citus_add_node', name, port, groupid=wanted_group,
+                                     noderole=None if params['role'] == 'primary' else params['role'],
+                                     nodecluster=cluster, action='add')]
         after = new_node(params, wanted_group)
         wanted = params.get('should_have_shards')
         if wanted is not None and params['role'] == 'primary' and wanted is False:
@@ -582,8 +567,7 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
             raise Refusal(f"node {here} holds the only placement of {len(sole)} shard(s) (first: shard {shardid} "
                           f"of {table}): move its shards away first (state: absent with drain: true) or add "
                           f"replicas; nothing was changed")
-        units.append(Unit([Statement("SELECT citus_disable_node(%s, %s, synchronous => true)", (name, port),
-                                     action='disable')],
+        units.append(Unit([citus_call('citus_disable_node', name, port, synchronous=True, action='disable')],
                           done=f"node {here} was disabled"))
         after['isactive'] = False
     wanted = params.get('should_have_shards')

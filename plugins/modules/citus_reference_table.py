@@ -48,13 +48,8 @@ options:
     default: present
 extends_documentation_fragment:
   - pgcitus.cluster.citus
-attributes:
-  check_mode:
-    description: Reports what would change and the queries that would run, without running them.
-    support: full
-  diff_mode:
-    description: Returns the table before and after in C(before) and C(after).
-    support: full
+  - pgcitus.cluster.attributes.changes
+  - pgcitus.cluster.attributes.actiongroup_citus
 notes:
   - Register the coordinator and the workers (M(pgcitus.cluster.citus_node)) first; the module refuses to create a
     reference table while no node is registered.
