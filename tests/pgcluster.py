@@ -51,12 +51,15 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 import yaml
+from psycopg2 import sql
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 # The citus role's defaults: the one source of the Citus server settings, for the role and for these servers.
 CITUS_ROLE_DEFAULTS = Path(__file__).resolve().parent.parent / "roles" / "citus" / "defaults" / "main.yml"
 TEST_DBNAME = "citus_test"
 LOCAL_HOST = "127.0.0.1"
+# The first shard id Citus hands out: its pg_dist_shardid_seq has MINVALUE 102008 (citus--8.0-1.sql).
+SHARDID_FIRST = 102008
 WORKER_COUNT = 3
 # schemas that belong to PostgreSQL or to the extension, never dropped by reset()
 _KEEP_SCHEMAS = ("public", "pg_catalog", "information_schema", "pg_toast", "citus", "citus_internal", "columnar",
@@ -230,10 +233,9 @@ class _LocalInstances:
         procs = []
         for datadir in self.datadirs:
             log = self.base / f"{datadir.name}.log"
-            cmd = self._cmd([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(datadir), "-l", str(log)])
-            if self.as_root:
-                # runuser resets the environment: hand PGPASSFILE over explicitly
-                cmd = ["runuser", "-u", "postgres", "--", "env", f"PGPASSFILE={self.base / 'pgpass'}", *cmd[4:]]
+            cmd = [str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(datadir), "-l", str(log)]
+            # runuser resets the environment: hand PGPASSFILE over explicitly
+            cmd = self._cmd(["env", f"PGPASSFILE={self.base / 'pgpass'}", *cmd] if self.as_root else cmd)
             procs.append((datadir, subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                                     text=True)))
         failed = []
@@ -325,7 +327,7 @@ class Cluster:
                 conn = cluster.connect(node, dbname="postgres")
                 try:
                     with conn.cursor() as cur:
-                        cur.execute(f"CREATE DATABASE {TEST_DBNAME}")
+                        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEST_DBNAME)))
                 finally:
                     conn.close()
             for node in nodes:
@@ -408,10 +410,12 @@ class Cluster:
                     cur.execute("DELETE FROM pg_dist_background_task_depend")
                     cur.execute("DELETE FROM pg_dist_background_task")
                 cur.execute("DELETE FROM pg_dist_background_job")
-                cur.execute("ALTER SEQUENCE pg_catalog.pg_dist_shardid_seq RESTART WITH 102008")
+                # The same ids in every test, whatever ran before; names are quoted by the driver (sql.Identifier).
+                cur.execute(sql.SQL("ALTER SEQUENCE pg_catalog.pg_dist_shardid_seq RESTART WITH {}").format(
+                    sql.Literal(SHARDID_FIRST)))
                 for seq in ("pg_dist_node_nodeid_seq", "pg_dist_groupid_seq", "pg_dist_colocationid_seq",
                             "pg_dist_placement_placementid_seq"):
-                    cur.execute(f"ALTER SEQUENCE pg_catalog.{seq} RESTART")
+                    cur.execute(sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier("pg_catalog", seq)))
         except psycopg2.Error as exc:
             raise ClusterError(f"resetting the coordinator failed: {exc.diag.message_primary}") from exc
         for node in self.workers:
@@ -425,7 +429,7 @@ class Cluster:
                 if cur.fetchone()[0]:
                     for catalog in ("pg_dist_placement", "pg_dist_shard", "pg_dist_partition", "pg_dist_colocation",
                                     "pg_dist_node"):
-                        cur.execute(f"DELETE FROM pg_catalog.{catalog}")
+                        cur.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier("pg_catalog", catalog)))
                 self._drop_test_objects(cur)
 
     def stop(self) -> None:
@@ -476,9 +480,9 @@ class Cluster:
             "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass "
             "AND d.objid = n.oid AND d.deptype = 'e')", (list(_KEEP_SCHEMAS),))
         for (schema,) in cur.fetchall():
-            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            cur.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         cur.execute(
-            "SELECT c.relkind, c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
             "AND NOT c.relispartition "
             "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
@@ -486,7 +490,8 @@ class Cluster:
         kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE",
                  "S": "SEQUENCE"}
         for kind, name in cur.fetchall():
-            cur.execute(f"DROP {kinds[kind]} IF EXISTS {name} CASCADE")
+            cur.execute(sql.SQL("DROP {} IF EXISTS {} CASCADE").format(sql.SQL(kinds[kind]),
+                                                                          sql.Identifier("public", name)))
 
     def _check_reachable(self) -> None:
         for node in self.nodes:
