@@ -19,6 +19,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     SHARD_COUNT_MIN,
     Cast,
     CitusDB,
+    Differences,
     Refusal,
     Statement,
     Unit,
@@ -120,24 +121,23 @@ def wanted_distribution(params: dict[str, Any], settings: dict[str, Any], target
 
 
 def distributed_differences(params: dict[str, Any], current: dict[str, Any], target: dict[str, Any] | None
-                            ) -> list[str]:
-    """How an existing Citus table differs from the request, in words (empty: as asked)."""
+                            ) -> Differences:
+    """How an existing Citus table differs from the request (empty: as asked)."""
+    diffs = Differences()
     kind = current['type']
     if kind != 'distributed':
         labels = {'reference': 'it is a reference table', 'single_shard': 'it is a single-shard distributed table',
                   'append': 'it is append-distributed', 'range': 'it is range-distributed'}
-        return [labels.get(kind, f"it is a {kind} table")]
-    diffs = []
+        diffs.add('type', 'distributed', kind, sentence=labels.get(kind, f"it is a {kind} table"))
+        return diffs
     if current.get('column') != params['column']:
-        diffs.append(f"distribution column is {current.get('column')} (asked: {params['column']})")
-    if params.get('shard_count') is not None and current.get('shard_count') != params['shard_count']:
-        diffs.append(f"shard count is {current.get('shard_count')} (asked: {params['shard_count']})")
+        diffs.add('column', params['column'], current.get('column'), label='distribution column')
+    diffs.compare('shard_count', params.get('shard_count'), current.get('shard_count'))
     if target is not None and current.get('colocation_id') != target.get('colocation_id'):
-        diffs.append(f"it is not colocated with {target['name']} (colocation group {current.get('colocation_id')}, "
-                     f"{target['name']} is in {target.get('colocation_id')})")
-    rf = params.get('replication_factor')
-    if rf is not None and current.get('replication_factor') != rf:
-        diffs.append(f"replication factor is {current.get('replication_factor')} (asked: {rf})")
+        diffs.add('colocation_id', target.get('colocation_id'), current.get('colocation_id'),
+                  sentence=f"it is not colocated with {target['name']} (colocation group "
+                           f"{current.get('colocation_id')}, {target['name']} is in {target.get('colocation_id')})")
+    diffs.compare('replication_factor', params.get('replication_factor'), current.get('replication_factor'))
     return diffs
 
 
@@ -281,7 +281,7 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         result.after = current
         return result
     if not params.get('allow_redistribute'):
-        raise Refusal(f"table {qualified} is already distributed differently: {'; '.join(diffs)}. Set "
+        raise Refusal(f"table {qualified} is already distributed differently: {diffs.text()}. Set "
                       f"allow_redistribute: true to redistribute it (rows are kept), nothing was changed")
 
     check_nodes(snap, wanted['replication_factor'], qualified)
@@ -316,7 +316,7 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
         result.after = after
         return result
 
-    check_foreign_keys(snap, qualified, False, why='; '.join(diffs))
+    check_foreign_keys(snap, qualified, False, why=diffs.text())
     if set_rf is None:
         set_rf = current.get('replication_factor') if current['type'] == 'distributed' else None
     result.units = [undistribute_unit(qualified, current['type'])] + create_distributed_units(

@@ -256,6 +256,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     NODE_COLUMNS,
     CitusDB,
+    Differences,
     Refusal,
     Statement,
     StepFailed,
@@ -400,15 +401,12 @@ def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
     }
 
 
-def mismatches(params: dict[str, Any], node: dict[str, Any], wanted_group: int | None) -> list[str]:
-    """What differs between a registered node and the request, in words."""
-    diffs = []
-    if node['role'] != params['role']:
-        diffs.append(f"role is {node['role']} (asked: {params['role']})")
-    if wanted_group is not None and node['groupid'] != wanted_group:
-        diffs.append(f"group is {node['groupid']} (asked: {wanted_group})")
-    if node['cluster'] != params['cluster']:
-        diffs.append(f"cluster is {node['cluster']} (asked: {params['cluster']})")
+def mismatches(params: dict[str, Any], node: dict[str, Any], wanted_group: int | None) -> Differences:
+    """What differs between a registered node and the request (the group only when one was asked for)."""
+    diffs = Differences()
+    diffs.compare('role', params['role'], node['role'])
+    diffs.compare('groupid', wanted_group, node['groupid'], label='group')
+    diffs.compare('cluster', params['cluster'], node['cluster'])
     return diffs
 
 
@@ -549,9 +547,9 @@ def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict
         if state == 'disabled':
             raise Refusal(f"node {here} is the coordinator, which cannot be disabled")
         raise Refusal(f"node {here} is registered as the coordinator (group 0): set coordinator: true to manage it")
-    diffs = [] if params.get('coordinator') else mismatches(params, node, wanted_group)
+    diffs = Differences() if params.get('coordinator') else mismatches(params, node, wanted_group)
     if diffs:
-        raise Refusal(f"node {here} is registered differently: {'; '.join(diffs)}. The role, group and cluster of a "
+        raise Refusal(f"node {here} is registered differently: {diffs.text()}. The role, group and cluster of a "
                       f"registered node cannot be changed in place: remove it (state: absent, with drain: true if it "
                       f"holds shards) and add it again")
 

@@ -279,7 +279,7 @@ def test_plan_distributed_refuses(params, snapshot, fragments):
     (d(), {'type': 'append', 'column': 'customer_id'}, None, ['it is append-distributed']),
 ])
 def test_distributed_differences(params, current, target, expected):
-    assert distributed_differences(params, current, target) == expected
+    assert distributed_differences(params, current, target).sentences() == expected
 
 
 # --- reference ---------------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 from ansible_collections.pgcitus.cluster.plugins.doc_fragments.citus import ModuleDocFragment
@@ -12,6 +14,8 @@ from ansible_collections.pgcitus.cluster.plugins.modules import (
     citus_node,
     citus_reference_table,
 )
+
+COLLECTION = Path(__file__).resolve().parents[4]
 
 
 def assert_documented(options: dict, spec: dict) -> None:
@@ -26,7 +30,9 @@ def assert_documented(options: dict, spec: dict) -> None:
 @pytest.mark.parametrize('module', [citus_node, citus_distributed_table, citus_reference_table, citus_info])
 def test_module_options_match_the_argument_spec(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
-    assert doc['extends_documentation_fragment'] == ['pgcitus.cluster.citus']
+    kind = 'info' if module is citus_info else 'changes'
+    assert doc['extends_documentation_fragment'] == ['pgcitus.cluster.citus', f'pgcitus.cluster.attributes.{kind}',
+                                                     'pgcitus.cluster.attributes.actiongroup_citus']
     common = citus_common_argument_spec()
     own = {k: v for k, v in module.argument_spec().items() if k not in common}
     assert_documented(doc['options'], own)
@@ -34,3 +40,9 @@ def test_module_options_match_the_argument_spec(module):
 
 def test_doc_fragment_matches_the_common_argument_spec():
     assert_documented(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'], citus_common_argument_spec())
+
+
+def test_every_module_is_in_the_module_group():
+    runtime = yaml.safe_load((COLLECTION / 'meta' / 'runtime.yml').read_text())
+    modules = sorted(path.stem for path in (COLLECTION / 'plugins' / 'modules').glob('citus_*.py'))
+    assert sorted(runtime['action_groups']['citus']) == modules
