@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_node as citus_node
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
-from ansible_collections.pgcitus.cluster.plugins.modules import citus_node
 from sqltext import rendered
 
 
