@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus, _citus_errors
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
-    PgErrorInfo,
     Statement,
     Unit,
     conn_kwargs,
-    one_line,
     table_facts,
     table_type,
+)
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import (
+    PgErrorInfo,
+    one_line,
     translate_error,
 )
 from sqltext import plain
@@ -171,14 +173,14 @@ class FakePgError(Exception):
 
 
 def test_error_info_from_psycopg_error():
-    info = _citus.error_info(FakePgError('ERROR:  table "users" is already distributed\n'), ['WARNING: x\n'])
+    info = _citus_errors.error_info(FakePgError('ERROR:  table "users" is already distributed\n'), ['WARNING: x\n'])
     assert info.primary == 'table "users" is already distributed'
     assert info.sqlstate == '42P16'
     assert info.notices == ['WARNING: x']
 
 
 def test_error_info_without_diag():
-    info = _citus.error_info(RuntimeError('ERROR: boom\nLINE 1'))
+    info = _citus_errors.error_info(RuntimeError('ERROR: boom\nLINE 1'))
     assert info.primary == 'boom'
 
 
@@ -410,7 +412,7 @@ PW = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  password au
      ['permission denied for database "app"']),
 ])
 def test_connect_error(text, fragments):
-    msg = _citus.connect_error(text)
+    msg = _citus_errors.connect_error(text)
     assert '\n' not in msg
     for fragment in fragments:
         assert fragment in msg, msg
@@ -496,7 +498,7 @@ def test_a_db_error_in_a_step_is_translated(fake):
     ('de_DE.UTF-8', False), ('fr_FR', False), ('ja_JP.eucJP', False),
 ])
 def test_messages_in_english(value, english):
-    assert _citus.messages_in_english(value) is english
+    assert _citus_errors.messages_in_english(value) is english
 
 
 def test_an_untranslated_message_says_why():
