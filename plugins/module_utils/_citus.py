@@ -7,20 +7,27 @@ Not a public API: the leading underscore marks it private to this collection.
 
 One connection per module run (autocommit; explicit BEGIN/COMMIT where several statements must be
 all-or-nothing), reads of the Citus catalogs, a plan of write units that is executed or, in check
-mode, only rendered, and the translation of Citus/PostgreSQL errors into one-line messages that say
-what to do.
+mode, only rendered. The translation of Citus/PostgreSQL errors into one-line messages that say what to do
+is in _citus_errors.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import (
+    CITUS_ROLE_HINT,
+    connect_error,
+    error_info,
+    messages_in_english,
+    one_line,
+    translate_error,
+)
 
 PSYCOPG_IMPORT_ERROR: str | None = None
 psycopg2: Any = None
@@ -66,12 +73,8 @@ sql: Any = None
 HAS_PSYCOPG = False
 use_driver(None)
 
-SHARD_COUNT_MIN = 1
-SHARD_COUNT_MAX = 64000
 REPLICATION_FACTOR_MIN = 1
 REPLICATION_FACTOR_MAX = 100
-
-CITUS_ROLE_HINT = "run the pgcitus.cluster.citus role on it"
 
 
 def citus_common_argument_spec() -> dict[str, Any]:
@@ -112,302 +115,8 @@ def conn_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
-def one_line(text: Any) -> str:
-    """Collapse a (possibly multi-line) message into one line."""
-    return ' '.join(str(text).split())
-
-
-_CONNECT_HINTS = (
-    (r'password authentication failed|no password supplied', "check login_user and login_password"),
-    (r'no pg_hba\.conf entry', "add a pg_hba.conf rule for this client on the server, or connect as another user"),
-    (r'database "[^"]*" does not exist', "set db to an existing database (the one that holds the citus extension)"),
-    (r'role "[^"]*" does not exist', "set login_user to an existing role"),
-    (r'on socket', "check login_unix_socket and login_port, and that PostgreSQL runs on this host"),
-    (r'Connection refused|could not translate host name|timeout expired|No route to host|Network is unreachable',
-     "check login_host and login_port, and that PostgreSQL runs and listens there"),
-    (r'SSL|certificate', "check ssl_mode, ca_cert, ssl_cert and ssl_key"),
-    (r'invalid dsn|invalid connection option|invalid sslmode|invalid integer value',
-     "check connect_params and the connection options"),
-)
-
-
-def connect_error(text: Any) -> str:
-    """One line from a failed connection: libpq's reason (said once; with sslmode=prefer libpq tries twice and
-    repeats it) and the module options to fix."""
-    parts: list[str] = []
-    for part in re.split(r'(?=connection to server )', one_line(text)):
-        part = part.strip()
-        if part and part not in parts:
-            parts.append(part)
-    reason = ' '.join(parts)
-    hint = next((fix for pattern, fix in _CONNECT_HINTS if re.search(pattern, reason)), '')
-    return f"{reason}: {hint}" if hint else reason
-
-
 def endpoint(name: str, port: int) -> str:
     return f"{name}:{port}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Error translation (pure; unit tested). Texts are the ones Citus 13.2 prints.
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class PgErrorInfo:
-    primary: str
-    detail: str = ''
-    hint: str = ''
-    sqlstate: str = ''
-    notices: list[str] = field(default_factory=list)
-
-
-def error_info(exc: BaseException, notices: list[str] | None = None) -> PgErrorInfo:
-    """Pull the parts of a psycopg error (primary message, detail, hint, SQLSTATE)."""
-    diag = getattr(exc, 'diag', None)
-    primary = getattr(diag, 'message_primary', None) if diag is not None else None
-    if not primary:
-        text = str(exc).strip()
-        primary = text.splitlines()[0] if text else type(exc).__name__
-        if primary.startswith('ERROR:'):
-            primary = primary[len('ERROR:'):].strip()
-    return PgErrorInfo(
-        primary=one_line(primary),
-        detail=one_line(getattr(diag, 'message_detail', None) or '') if diag is not None else '',
-        hint=one_line(getattr(diag, 'message_hint', None) or '') if diag is not None else '',
-        sqlstate=(getattr(exc, 'pgcode', None) or getattr(exc, 'sqlstate', None) or '') if diag is not None else '',
-        notices=[one_line(n) for n in (notices or [])],
-    )
-
-
-_REMOTE = re.compile(r'connection to the remote node (?P<user>[^@\s]+)@(?P<hp>\S+?) '
-                     r'failed with the following error: (?P<err>.*)')
-_ESSENTIAL = re.compile(r'failure on connection marked as essential: (?P<hp>\S+)')
-_ONLY_PLACEMENT = re.compile(
-    r'cannot remove or disable the node (?P<hp>\S+) because (?:because )?it contains the only shard placement '
-    r'for shard (?P<shard>\d+)')
-_GROUP_HAS_PRIMARY = re.compile(r'group (?P<group>\d+) already has a primary node')
-_NODE_MISSING = re.compile(r'node at "(?P<hp>[^"]+)" does not exist')
-_ALREADY = re.compile(r'table "(?P<t>[^"]+)" is already distributed')
-_NO_COLUMN = re.compile(r'column "(?P<c>[^"]+)" of relation "(?P<t>[^"]+)" does not exist')
-_NO_RELATION = re.compile(r'relation "(?P<t>[^"]+)" does not exist')
-_COLOCATE = re.compile(r'cannot colocate tables (?P<a>\S+) and (?P<b>\S+)')
-_SHARD_RANGE = re.compile(r'(?P<n>-?\d+) is outside the valid range for parameter "shard_count"')
-_RF_EXCEEDS = re.compile(r'replication_factor \((?P<rf>\d+)\) exceeds number of worker nodes \((?P<n>\d+)\)')
-_RF_ARGUMENT = re.compile(r'function create_distributed_table\(.*replication_factor.*\) does not exist')
-_NO_IDENTITY = re.compile(r'relation (?P<t>\S+) since it doesn\'t have a REPLICA IDENTITY or PRIMARY KEY')
-_FOREIGN_KEY = re.compile(r'cannot complete operation because table (?P<t>\S+) (?:has|is referenced by) a foreign key')
-_PARTITION = re.compile(r'cannot distribute relation "(?P<t>[^"]+)" which is partition of "(?P<p>[^"]+)"')
-_CONSTRAINT = re.compile(r'cannot create constraint on "(?P<t>[^"]+)"')
-_NO_FUNCTION = re.compile(r'function (?P<f>(?:citus_|create_|undistribute_|alter_distributed_|master_|'
-                          r'get_rebalance_|column_to_column_name|truncate_local_)\w*)\(.*\) does not exist')
-
-
-def messages_in_english(lc_messages: str | None) -> bool:
-    """Whether a session's lc_messages gives the English server messages translate_error matches ('' is unknown:
-    the server's environment decides)."""
-    value = (lc_messages or '').strip().lower()
-    return value in ('', 'c', 'posix', 'en') or value.startswith(('c.', 'en_', 'en.', 'en@'))
-
-
-def untranslated_note(lc_messages: str | None) -> str:
-    """Why a message fell through to the generic text, when the session's messages are not in English."""
-    if messages_in_english(lc_messages):
-        return ''
-    return (f" (server messages are in lc_messages={lc_messages}, so this one could not be translated: connect as a "
-            f"superuser, which the module switches to lc_messages C, or set lc_messages to C for the login role, for "
-            f"translated hints)")
-
-
-def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) -> str:
-    """Turn a Citus/PostgreSQL error into one line that says what is wrong and what to do.
-
-    context keys (all optional): action ('add', 'remove', 'disable', 'activate', 'drain', 'distribute',
-    'reference', 'undistribute', 'alter', 'read'), node ('host:port'), table, db, lc_messages (the session's, when
-    the module could not set it to C: a generic message then says why it is untranslated).
-    """
-    ctx = context or {}
-    msg = info.primary
-    node = ctx.get('node', '')
-    table = ctx.get('table', '')
-    db = ctx.get('db') or 'the target database'
-    action = ctx.get('action', '')
-
-    m = _REMOTE.search(msg)
-    if m:
-        hp, user, err = m.group('hp'), m.group('user'), one_line(m.group('err'))
-        low = err.lower()
-        if 'does not support ssl' in low:
-            return (f"{hp} does not accept SSL but citus.node_conninfo requires it ({err}): enable ssl on that "
-                    f"server ({CITUS_ROLE_HINT}) or relax citus.node_conninfo")
-        if ('password authentication failed' in low or 'no password supplied' in low
-                or 'fe_sendauth' in low or 'authentication failed' in low):
-            return (f"the coordinator cannot authenticate as {user} to {hp} ({err}): give the coordinator "
-                    f"credentials for it (~postgres/.pgpass or pg_dist_authinfo) and a pg_hba.conf rule on {hp}; "
-                    f"{CITUS_ROLE_HINT}")
-        if 'pg_hba.conf' in low:
-            return (f"{hp} refuses the coordinator ({err}): add a pg_hba.conf rule for the coordinator on {hp}; "
-                    f"{CITUS_ROLE_HINT}")
-        return (f"the coordinator cannot reach {hp} ({err}): check that PostgreSQL runs there, listens on an "
-                f"address the coordinator can reach, and that name and port are right")
-
-    m = _ESSENTIAL.search(msg)
-    if m:
-        hp = m.group('hp')
-        if any('assign_distributed_transaction_id' in n or 'does not exist' in n for n in info.notices):
-            return (f"{hp} has no citus extension in database {db}: {CITUS_ROLE_HINT} "
-                    f"(CREATE EXTENSION citus) before adding it")
-        return (f"the coordinator lost its connection to {hp} ({msg}): if {hp} has no citus extension in "
-                f"database {db}, {CITUS_ROLE_HINT}; otherwise check its server log")
-
-    if 'cannot add a worker node when the coordinator hostname is set to localhost' in msg:
-        return ("the coordinator is registered as localhost, so workers cannot be added: register it under a name "
-                "the workers can reach with pgcitus.cluster.citus_node (coordinator: true) first")
-
-    if 'Node cannot add itself as a worker' in msg:
-        return (f"{node or 'this node'} is the coordinator itself: register it with coordinator: true, "
-                f"not as a worker")
-
-    m = _GROUP_HAS_PRIMARY.search(msg)
-    if m:
-        return (f"group {m.group('group')} already has a primary node: add {node or 'the node'} with "
-                f"role: secondary, or choose another group_id")
-
-    m = _ONLY_PLACEMENT.search(msg)
-    if m:
-        hp, shard = m.group('hp'), m.group('shard')
-        where = f" ({info.detail})" if info.detail else ''
-        if action == 'disable':
-            return (f"node {hp} holds the only placement of shard {shard}{where}: move its shards away first "
-                    f"(state: absent with drain: true) before disabling it")
-        return f"node {hp} holds the only placement of shard {shard}{where}: use drain: true to move its shards first"
-
-    m = _NODE_MISSING.search(msg)
-    if m:
-        return f"node {m.group('hp')} is not registered on the coordinator; nothing to do for it"
-
-    if 'cannot replicate reference tables in a transaction that modified node metadata' in msg:
-        return ("Citus cannot replicate reference tables in a transaction that changed node metadata: run the node "
-                "change and the reference table change in separate tasks")
-
-    if 'operation is not allowed on this node' in msg:
-        return "this server is not the Citus coordinator: point login_host and login_port at the coordinator"
-
-    m = _RF_ARGUMENT.search(msg)
-    if m:
-        return ("create_distributed_table has no replication_factor argument: use this module's replication_factor "
-                "option, which sets citus.shard_replication_factor for the transaction")
-
-    m = _NO_FUNCTION.search(msg)
-    if m:
-        return (f"function {m.group('f')} does not exist in database {db} ({msg}): the citus extension is missing "
-                f"or too old there; {CITUS_ROLE_HINT}")
-
-    if 'Citus can only be loaded via shared_preload_libraries' in msg or 'Citus has to be loaded first' in msg:
-        return (f"citus is not first in shared_preload_libraries on this server ({msg}): {CITUS_ROLE_HINT} "
-                f"and restart PostgreSQL")
-
-    m = _ALREADY.search(msg)
-    if m:
-        return (f"table {m.group('t')} is already a Citus table: set allow_redistribute: true to change how it is "
-                f"distributed (rows are kept)")
-
-    m = _NO_COLUMN.search(msg)
-    if m:
-        return f"table {m.group('t')} has no column {m.group('c')}: set column to one of its columns"
-
-    m = _NO_RELATION.search(msg)
-    if m:
-        if m.group('t').startswith('pg_dist_'):
-            return f"the citus extension is not installed in database {db}: {CITUS_ROLE_HINT}"
-        return f"table {m.group('t')} does not exist in database {db}: create it first (check name and schema)"
-
-    m = _COLOCATE.search(msg)
-    if m:
-        detail = f" ({info.detail})" if info.detail else ''
-        return (f"cannot colocate {m.group('b')} with {m.group('a')}{detail}: distribute {m.group('b')} by a column "
-                f"of the same type as the distribution column of {m.group('a')}, or set colocate_with: none")
-
-    if 'Cannot use colocate_with with a table and shard_count at the same time' in msg:
-        return ("colocate_with a table and shard_count cannot be used together: the shard count of the table named "
-                "in colocate_with applies; remove shard_count")
-
-    m = _SHARD_RANGE.search(msg)
-    if m:
-        return f"shard_count {m.group('n')} is out of range: use {SHARD_COUNT_MIN} to {SHARD_COUNT_MAX}"
-
-    m = _RF_EXCEEDS.search(msg)
-    if m:
-        return (f"replication_factor {m.group('rf')} exceeds the {m.group('n')} nodes that can hold shards: add "
-                f"workers with pgcitus.cluster.citus_node or lower replication_factor")
-
-    if 'cannot undistribute table because the table is not distributed' in msg:
-        return f"table {table or '(unknown)'} is not distributed; there is nothing to undistribute"
-
-    if "this call doesn't change any properties of the table" in msg:
-        return f"alter_distributed_table found nothing to change on {table or 'the table'}"
-
-    if 'maximum number of prepared transactions reached' in msg:
-        return (f"{msg}: Citus commits writes to several shards with two-phase commit; raise max_prepared_transactions "
-                f"on every node (the pgcitus.cluster.citus role sets it) and restart PostgreSQL")
-
-    if 'cascade_to_colocated parameter is necessary' in msg:
-        return (f"{table or 'the table'} shares its colocation group with other tables: set cascade_to_colocated: "
-                f"true to change their shard count too, or false to break the colocation")
-
-    m = _FOREIGN_KEY.search(msg)
-    if m:
-        return (f"table {m.group('t')} is linked to other tables by foreign keys, so Citus cannot convert it alone: "
-                f"set cascade_via_foreign_keys: true to convert the linked tables too, or drop the foreign keys first")
-
-    m = _PARTITION.search(msg)
-    if m:
-        return (f"{m.group('t')} is a partition of {m.group('p')}: distribute {m.group('p')} instead (its partitions "
-                f"follow)")
-
-    m = _CONSTRAINT.search(msg)
-    if m and 'partition column' in info.detail:
-        return (f"table {m.group('t')} has a primary key or unique constraint without the distribution column: add the "
-                f"column to it (e.g. PRIMARY KEY (customer_id, id)) or distribute by a column it contains")
-
-    if msg.startswith('cannot create foreign key constraint'):
-        return (f"a foreign key of {table or 'the table'} cannot be kept by Citus ({info.detail or msg}): make the "
-                f"referenced table a reference table, or colocate both tables by the columns of the foreign key, "
-                f"before distributing this one")
-
-    if 'no worker nodes are available for placing shards' in msg:
-        return ("no active worker node can hold shards: add workers with pgcitus.cluster.citus_node (or set "
-                "should_have_shards: true on one)")
-
-    if 'distribute a table concurrently when citus.shard_replication_factor > 1' in msg \
-            or 'concurrent table distribution only when citus.shard_replication_factor = 1' in msg:
-        return ("create_distributed_table_concurrently needs a replication factor of 1 but "
-                "citus.shard_replication_factor is higher on this server: set replication_factor: 1, or drop "
-                "concurrently")
-
-    m = _NO_IDENTITY.search(msg)
-    if m:
-        return (f"table {m.group('t')} has no primary key or replica identity, so its shards cannot be moved "
-                f"online: add a primary key, or set shard_transfer_mode: block_writes")
-
-    if 'invalid name syntax' in msg or 'improper relation name' in msg or 'improper qualified name' in msg:
-        return f"{table or 'the name'} is not a valid table name (schema.table, quote identifiers with \"): {msg}"
-
-    if info.sqlstate == '42501' or msg.startswith('permission denied') or msg.startswith('must be owner'):
-        return f"{msg}: connect as a superuser (login_user) or as the owner of the table"
-
-    parts = [msg] + [p for p in (info.detail, info.hint) if p]
-    text = ' '.join(p if p.endswith('.') else f"{p}." for p in parts).rstrip('.')
-    what = {
-        'add': f"cannot add node {node}", 'remove': f"cannot remove node {node}",
-        'disable': f"cannot disable node {node}", 'activate': f"cannot activate node {node}",
-        'drain': f"cannot drain node {node}", 'property': f"cannot set a property of node {node}",
-        'coordinator': f"cannot register the coordinator {node}",
-        'distribute': f"cannot distribute {table}", 'reference': f"cannot make {table} a reference table",
-        'undistribute': f"cannot undistribute {table}", 'alter': f"cannot redistribute {table}",
-        'truncate': f"cannot truncate the local data of {table}",
-        'rebalance': "cannot start the rebalancer",
-    }.get(action, 'query failed')
-    return f"{what}: {text}{untranslated_note(ctx.get('lc_messages'))}"
 
 
 # ---------------------------------------------------------------------------------------------

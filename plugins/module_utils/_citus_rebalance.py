@@ -25,8 +25,8 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     Statement,
     StepFailed,
     citus_call,
-    error_info,
 )
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import error_info, one_line
 
 DEFAULT_TIMEOUT = 3600
 ENDED = ('finished', 'cancelled', 'failed')
@@ -123,7 +123,7 @@ def read_tasks(db: Any, job_id: int, report: JobReport) -> None:
     for task in db.fetchall(JOB_TASKS, (job_id,)):
         move = _move(task)
         status = task.get('status')
-        message = _citus.one_line(task.get('message') or '')
+        message = one_line(task.get('message') or '')
         if status == 'error' and message:
             errors.append(message)
         elif message and task.get('retry_count') and status != 'done':

@@ -15,8 +15,6 @@ from typing import Any
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     REPLICATION_FACTOR_MAX,
     REPLICATION_FACTOR_MIN,
-    SHARD_COUNT_MAX,
-    SHARD_COUNT_MIN,
     Cast,
     CitusDB,
     Differences,
@@ -28,6 +26,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     read_table,
     table_facts,
 )
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import SHARD_COUNT_MAX, SHARD_COUNT_MIN
 
 COLOCATE_KEYWORDS = ('default', 'none')
 
