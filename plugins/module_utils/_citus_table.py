@@ -198,67 +198,83 @@ def missing_table(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
                   f"first (check the name and schema)")
 
 
+@dataclass
+class Distribution:
+    """What a present distributed table is asked to become, read once and shared by the create, alter and
+    recreate cases."""
+    qualified: str
+    current: dict[str, Any]  # table_facts of the table as it is
+    rows: int
+    column: str
+    target: dict[str, Any] | None  # table_facts of colocate_with, when it names a table
+    settings: dict[str, Any]
+    wanted: dict[str, Any]  # shard_count and replication_factor once distributed
+    set_rf: int | None  # replication factor to SET for the create call, when not the session's
+    after: dict[str, Any]
+
+    @property
+    def target_name(self) -> str | None:
+        return self.target['name'] if self.target else None
+
+
 def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     """snap: table (TABLE_QUERY row or None), column (COLUMN_QUERY row or None), target (TABLE_QUERY row of
     colocate_with or None), settings, nodes, rows (int or None), same_column_in_target (bool)."""
     row = snap.get('table')
     if row is None:
         return missing_table(params, snap)
+    if params['state'] == 'absent':
+        return plan_undistribute(params, snap, row)
+    result = TablePlan()
+    dist = read_distribution(params, snap, row, result)
+    if dist.current['type'] in ('local', 'citus_local'):
+        return plan_create(params, snap, dist, result)
+    diffs = distributed_differences(params, dist.current, dist.target)
+    if not diffs:
+        result.after = dist.current
+        return result
+    if not params.get('allow_redistribute'):
+        raise Refusal(f"table {dist.qualified} is already distributed differently: {diffs.text()}. Set "
+                      f"allow_redistribute: true to redistribute it (rows are kept), nothing was changed")
+    check_nodes(snap, dist.wanted['replication_factor'], dist.qualified)
+    rf_changes = params.get('replication_factor') is not None \
+        and params['replication_factor'] != dist.current.get('replication_factor')
+    if dist.current['type'] == 'distributed' and not rf_changes:
+        return plan_alter(params, snap, dist, result)
+    return plan_recreate(params, snap, dist, diffs, result)
+
+
+def plan_undistribute(params: dict[str, Any], snap: dict[str, Any], row: dict[str, Any]) -> TablePlan:
+    """state: absent: undistribute a distributed table; leave local tables and reference tables alone."""
     result = TablePlan()
     current = table_facts(row)
     qualified = row['qualified']
-    rows = int(snap.get('rows') or 0)
-
-    if params['state'] == 'absent':
-        if current['type'] in ('local', 'citus_local'):
-            result.after = current
-            return result
-        if current['type'] == 'reference':
-            result.warnings.append(f"{qualified} is a reference table, not a distributed table; it was left as it "
-                                   f"is (use pgcitus.cluster.citus_reference_table with state: absent to make it "
-                                   f"local)")
-            result.after = current
-            return result
-        check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
-        result.units = [undistribute_unit(qualified, current['type'], bool(params.get('cascade_via_foreign_keys')))]
-        result.units[0].done = ''
-        result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
-                        'replication_factor': None}
+    if current['type'] in ('local', 'citus_local'):
+        result.after = current
         return result
+    if current['type'] == 'reference':
+        result.warnings.append(f"{qualified} is a reference table, not a distributed table; it was left as it "
+                               f"is (use pgcitus.cluster.citus_reference_table with state: absent to make it "
+                               f"local)")
+        result.after = current
+        return result
+    cascade = bool(params.get('cascade_via_foreign_keys'))
+    check_foreign_keys(snap, qualified, cascade)
+    result.units = [undistribute_unit(qualified, current['type'], cascade)]
+    result.units[0].done = ''
+    result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
+                    'replication_factor': None}
+    return result
 
+
+def read_distribution(params: dict[str, Any], snap: dict[str, Any], row: dict[str, Any],
+                      result: TablePlan) -> Distribution:
+    """Check the column and the colocation target, and work out the distribution asked for."""
     check_relkind(row)
-    column = params['column']
+    qualified, column = row['qualified'], params['column']
     if snap.get('column') is None:
         raise Refusal(f"table {qualified} has no column {column}: set column to one of its columns")
-    colocate = (params.get('colocate_with') or 'default').strip()
-    target = None
-    target_row = snap.get('target')
-    if not is_keyword(colocate):
-        if target_row is None:
-            raise Refusal(f"colocate_with table {colocate} does not exist: create and distribute it first")
-        target = table_facts(target_row)
-        if target['type'] != 'distributed':
-            raise Refusal(f"colocate_with table {target['name']} is a {target['type']} table, not a hash-distributed "
-                          f"table: distribute it first (order the tasks so it comes before {qualified})")
-        mine = snap['column']
-        if target_row.get('column_type_oid') is not None and mine['type_oid'] != target_row['column_type_oid']:
-            raise Refusal(f"cannot colocate {qualified} with {target['name']}: {qualified}.{column} is {mine['type']} "
-                          f"but {target['name']} is distributed by {target['column']} ({target_row['column_type']}); "
-                          f"distribute {qualified} by a column of type {target_row['column_type']} that holds the "
-                          f"same values as {target['name']}.{target['column']}, or set colocate_with: none")
-        rf = params.get('replication_factor')
-        if rf is not None and target.get('replication_factor') not in (None, rf):
-            raise Refusal(f"replication_factor {rf} differs from the replication factor "
-                          f"{target['replication_factor']} of {target['name']}: colocated tables share it; drop "
-                          f"replication_factor or make them equal")
-        # a column named like the other table's distribution column probably holds its values (order_items.customer_id
-        # vs orders.customer_id); 'id' is every table's own key by convention, so it says nothing
-        if snap.get('same_column_in_target') and column != target['column'] and target['column'] != 'id':
-            result.warnings.append(
-                f"{qualified} is distributed by {column} while {target['name']} is distributed by {target['column']}, "
-                f"and {qualified} also has a column {target['column']}: colocation only helps joins on the "
-                f"distribution columns, so check that {column} holds the values of {target['name']}.{target['column']}")
-
+    target = colocation_target(params, snap, qualified, result)
     settings = snap.get('settings') or {}
     wanted = wanted_distribution(params, settings, target)
     set_rf = params.get('replication_factor')
@@ -268,59 +284,96 @@ def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     after = {'name': qualified, 'type': 'distributed', 'column': column, 'shard_count': wanted['shard_count'],
              'colocation_id': target['colocation_id'] if target else None,
              'replication_factor': wanted['replication_factor']}
+    return Distribution(qualified, table_facts(row), int(snap.get('rows') or 0), column, target, settings, wanted,
+                        set_rf, after)
 
-    if current['type'] in ('local', 'citus_local'):
-        check_nodes(snap, wanted['replication_factor'], qualified)
-        result.units = create_distributed_units(params, qualified, rows, set_rf, target['name'] if target else None)
-        result.after = after
-        return result
 
-    diffs = distributed_differences(params, current, target)
-    if not diffs:
-        result.after = current
-        return result
-    if not params.get('allow_redistribute'):
-        raise Refusal(f"table {qualified} is already distributed differently: {diffs.text()}. Set "
-                      f"allow_redistribute: true to redistribute it (rows are kept), nothing was changed")
+def colocation_target(params: dict[str, Any], snap: dict[str, Any], qualified: str,
+                      result: TablePlan) -> dict[str, Any] | None:
+    """The table colocate_with names (None for default/none), refused when it cannot be colocated with."""
+    colocate = (params.get('colocate_with') or 'default').strip()
+    if is_keyword(colocate):
+        return None
+    column = params['column']
+    target_row = snap.get('target')
+    if target_row is None:
+        raise Refusal(f"colocate_with table {colocate} does not exist: create and distribute it first")
+    target = table_facts(target_row)
+    if target['type'] != 'distributed':
+        raise Refusal(f"colocate_with table {target['name']} is a {target['type']} table, not a hash-distributed "
+                      f"table: distribute it first (order the tasks so it comes before {qualified})")
+    mine = snap['column']
+    if target_row.get('column_type_oid') is not None and mine['type_oid'] != target_row['column_type_oid']:
+        raise Refusal(f"cannot colocate {qualified} with {target['name']}: {qualified}.{column} is {mine['type']} "
+                      f"but {target['name']} is distributed by {target['column']} ({target_row['column_type']}); "
+                      f"distribute {qualified} by a column of type {target_row['column_type']} that holds the "
+                      f"same values as {target['name']}.{target['column']}, or set colocate_with: none")
+    rf = params.get('replication_factor')
+    if rf is not None and target.get('replication_factor') not in (None, rf):
+        raise Refusal(f"replication_factor {rf} differs from the replication factor "
+                      f"{target['replication_factor']} of {target['name']}: colocated tables share it; drop "
+                      f"replication_factor or make them equal")
+    # a column named like the other table's distribution column probably holds its values (order_items.customer_id
+    # vs orders.customer_id); 'id' is every table's own key by convention, so it says nothing
+    if snap.get('same_column_in_target') and column != target['column'] and target['column'] != 'id':
+        result.warnings.append(
+            f"{qualified} is distributed by {column} while {target['name']} is distributed by {target['column']}, "
+            f"and {qualified} also has a column {target['column']}: colocation only helps joins on the "
+            f"distribution columns, so check that {column} holds the values of {target['name']}.{target['column']}")
+    return target
 
-    check_nodes(snap, wanted['replication_factor'], qualified)
-    rf_changes = params.get('replication_factor') is not None \
-        and params['replication_factor'] != current.get('replication_factor')
-    if current['type'] == 'distributed' and not rf_changes:
-        shard_count_changes = params.get('shard_count') is not None \
-            and params['shard_count'] != current.get('shard_count')
-        colocated = snap.get('colocated') or []
-        cascade = params.get('cascade_to_colocated')
-        if shard_count_changes and colocated and cascade is None:
-            raise Refusal(f"{qualified} shares its colocation group with {', '.join(colocated)}: set "
-                          f"cascade_to_colocated: true to change their shard count too, or false to break the "
-                          f"colocation; nothing was changed")
-        alter = citus_call(
-            'alter_distributed_table', Cast(qualified, 'regclass'),
-            distribution_column=column if current.get('column') != column else None,
-            shard_count=params['shard_count'] if shard_count_changes else None,
-            colocate_with=target['name'] if target is not None else None,
-            cascade_to_colocated=bool(cascade) if cascade is not None and (shard_count_changes or target is not None)
-            else None,
-            action='alter')
-        keep_rf = current.get('replication_factor') or 1
-        if keep_rf != int(settings.get('replication_factor') or 1):
-            result.units = [Unit([Statement("SET LOCAL citus.shard_replication_factor = %s", (keep_rf,)), alter],
-                                 transaction=True)]
-        else:
-            result.units = [Unit([alter])]
-        after['replication_factor'] = keep_rf
-        if params.get('shard_count') is None and target is None:
-            after['shard_count'] = current.get('shard_count')  # alter_distributed_table keeps the shard count
-        result.after = after
-        return result
 
-    check_foreign_keys(snap, qualified, False, why=diffs.text())
+def plan_create(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, result: TablePlan) -> TablePlan:
+    """A local (or Citus local) table: distribute it."""
+    check_nodes(snap, dist.wanted['replication_factor'], dist.qualified)
+    result.units = create_distributed_units(params, dist.qualified, dist.rows, dist.set_rf, dist.target_name)
+    result.after = dist.after
+    return result
+
+
+def plan_alter(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, result: TablePlan) -> TablePlan:
+    """A hash-distributed table with the same replication factor: alter_distributed_table changes it in place."""
+    current, target, qualified = dist.current, dist.target, dist.qualified
+    shard_count_changes = params.get('shard_count') is not None \
+        and params['shard_count'] != current.get('shard_count')
+    colocated = snap.get('colocated') or []
+    cascade = params.get('cascade_to_colocated')
+    if shard_count_changes and colocated and cascade is None:
+        raise Refusal(f"{qualified} shares its colocation group with {', '.join(colocated)}: set "
+                      f"cascade_to_colocated: true to change their shard count too, or false to break the "
+                      f"colocation; nothing was changed")
+    alter = citus_call(
+        'alter_distributed_table', Cast(qualified, 'regclass'),
+        distribution_column=dist.column if current.get('column') != dist.column else None,
+        shard_count=params['shard_count'] if shard_count_changes else None,
+        colocate_with=dist.target_name,
+        cascade_to_colocated=bool(cascade) if cascade is not None and (shard_count_changes or target is not None)
+        else None,
+        action='alter')
+    keep_rf = current.get('replication_factor') or 1
+    if keep_rf != int(dist.settings.get('replication_factor') or 1):
+        result.units = [Unit([Statement("SET LOCAL citus.shard_replication_factor = %s", (keep_rf,)), alter],
+                             transaction=True)]
+    else:
+        result.units = [Unit([alter])]
+    after = dict(dist.after, replication_factor=keep_rf)
+    if params.get('shard_count') is None and target is None:
+        after['shard_count'] = current.get('shard_count')  # alter_distributed_table keeps the shard count
+    result.after = after
+    return result
+
+
+def plan_recreate(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, diffs: Differences,
+                  result: TablePlan) -> TablePlan:
+    """Another kind of table, or a new replication factor: undistribute (rows kept), then distribute again."""
+    current = dist.current
+    check_foreign_keys(snap, dist.qualified, False, why=diffs.text())
+    set_rf = dist.set_rf
     if set_rf is None:
         set_rf = current.get('replication_factor') if current['type'] == 'distributed' else None
-    result.units = [undistribute_unit(qualified, current['type'])] + create_distributed_units(
-        params, qualified, rows, set_rf, target['name'] if target else None)
-    result.after = after
+    result.units = [undistribute_unit(dist.qualified, current['type'])] + create_distributed_units(
+        params, dist.qualified, dist.rows, set_rf, dist.target_name)
+    result.after = dist.after
     return result
 
 
