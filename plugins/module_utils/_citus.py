@@ -51,27 +51,33 @@ class _NoDriverError(Exception):
     """Stands in for the driver's error class when no driver is installed."""
 
 
-def use_driver(name: str | None) -> None:
-    """Select the PostgreSQL driver: 'psycopg2' (preferred), 'psycopg' (psycopg 3) or None (what is installed)."""
-    global DRIVER, DB_ERROR, sql, HAS_PSYCOPG
-    if name is None:
-        name = 'psycopg2' if psycopg2 is not None else 'psycopg' if psycopg is not None else ''
-    if name == 'psycopg2' and psycopg2 is not None:
-        from psycopg2 import sql as _sql
-        DRIVER, DB_ERROR, sql = 'psycopg2', psycopg2.Error, _sql
-    elif name == 'psycopg' and psycopg is not None:
-        from psycopg import sql as _sql
-        DRIVER, DB_ERROR, sql = 'psycopg', psycopg.Error, _sql
-    else:
-        DRIVER, DB_ERROR, sql = '', _NoDriverError, None
-    HAS_PSYCOPG = bool(DRIVER)
+@dataclass
+class Driver:
+    """The PostgreSQL driver the modules use: its name ('' when none is installed), its error class and its sql
+    module. One object holds the choice; tests switch it with use()."""
+    name: str = ''
+    error: Any = _NoDriverError
+    sql: Any = None
+
+    def use(self, name: str | None) -> None:
+        """Select 'psycopg2' (preferred), 'psycopg' (psycopg 3) or None (what is installed)."""
+        if name is None:
+            name = 'psycopg2' if psycopg2 is not None else 'psycopg' if psycopg is not None else ''
+        if name == 'psycopg2' and psycopg2 is not None:
+            from psycopg2 import sql as _sql
+            self.name, self.error, self.sql = 'psycopg2', psycopg2.Error, _sql
+        elif name == 'psycopg' and psycopg is not None:
+            from psycopg import sql as _sql
+            self.name, self.error, self.sql = 'psycopg', psycopg.Error, _sql
+        else:
+            self.name, self.error, self.sql = '', _NoDriverError, None
+
+    def __bool__(self) -> bool:
+        return bool(self.name)
 
 
-DRIVER = ''
-DB_ERROR: Any = _NoDriverError
-sql: Any = None
-HAS_PSYCOPG = False
-use_driver(None)
+DRIVER = Driver()
+DRIVER.use(None)
 
 REPLICATION_FACTOR_MIN = 1
 REPLICATION_FACTOR_MAX = 100
@@ -253,19 +259,19 @@ class CitusDB:
         self.conn = None
         self.lc_messages: str | None = None  # the session's, once citus_version() has run
         self._sink: list[str] = []
-        if not HAS_PSYCOPG:
+        if not DRIVER:
             module.fail_json(msg=missing_required_lib('psycopg2 (or psycopg 3.1 or later)'),
                              exception=PSYCOPG_IMPORT_ERROR)
         kwargs = conn_kwargs(module.params)
         try:
-            if DRIVER == 'psycopg2':
+            if DRIVER.name == 'psycopg2':
                 self.conn = psycopg2.connect(**kwargs)
                 self.conn.autocommit = True
             else:
                 self.conn = psycopg.connect(**kwargs, autocommit=True, cursor_factory=_ClientCursor)
                 self.conn.add_notice_handler(
                     lambda diag: self._sink.append(f"{diag.severity}:  {diag.message_primary}"))
-        except DB_ERROR as exc:
+        except DRIVER.error as exc:
             where = kwargs.get('host') or 'the local socket'
             module.fail_json(msg=f"unable to connect to database {kwargs.get('dbname', '(default)')} on {where}: "
                                  f"{connect_error(exc)}")
@@ -273,12 +279,12 @@ class CitusDB:
 
     def notices(self) -> list[str]:
         """Server notices and warnings of the statements since the last clear_notices()."""
-        if DRIVER == 'psycopg2':
+        if DRIVER.name == 'psycopg2':
             return list(getattr(self.conn, 'notices', None) or [])
         return list(self._sink)
 
     def clear_notices(self) -> None:
-        if DRIVER == 'psycopg2':
+        if DRIVER.name == 'psycopg2':
             if getattr(self.conn, 'notices', None) is not None:
                 del self.conn.notices[:]
         else:
@@ -304,7 +310,7 @@ class CitusDB:
                 return []
             names = [d[0] for d in self.cursor.description]
             return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()]
-        except DB_ERROR as exc:
+        except DRIVER.error as exc:
             self._fail(exc, {'action': 'read', **context})
         return []  # pragma: no cover
 
@@ -315,7 +321,7 @@ class CitusDB:
             self.cursor.execute(query, params)
             names = [d[0] for d in self.cursor.description or []]
             return [{n: row[i] for i, n in enumerate(names)} for row in self.cursor.fetchall()], None
-        except DB_ERROR as exc:
+        except DRIVER.error as exc:
             return [], translate_error(error_info(exc), {**self.context, 'action': 'read'})
 
     def fetchone(self, query: Any, params: tuple | dict | None = None, **context: Any) -> dict[str, Any] | None:
@@ -372,7 +378,7 @@ class CitusDB:
             if unit.step is not None and not self.check_mode:
                 try:
                     unit.step(self)
-                except DB_ERROR as exc:
+                except DRIVER.error as exc:
                     self._fail(exc, {'action': unit_action}, self._failure_suffix(units, index))
                 except StepFailed as exc:
                     self.close()
@@ -392,9 +398,9 @@ class CitusDB:
                     if rendered == 'BEGIN':
                         in_tx = True
                     self._relay_warnings()
-                except DB_ERROR as exc:
+                except DRIVER.error as exc:
                     if in_tx:
-                        with contextlib.suppress(DB_ERROR):
+                        with contextlib.suppress(DRIVER.error):
                             self.cursor.execute('ROLLBACK')
                     self._fail(exc, {'action': stmt.action or unit_action}, self._failure_suffix(units, index))
 
@@ -472,6 +478,7 @@ def read_table(db: CitusDB, name: str) -> dict[str, Any] | None:
 
 
 def count_rows(db: CitusDB, row: dict[str, Any]) -> int:
+    sql = DRIVER.sql
     query = sql.SQL('SELECT count(*) AS n FROM {}').format(sql.Identifier(row['schema'], row['relname']))
     res = db.fetchone(query, None, table=row['qualified'])
     return int(res['n']) if res else 0

@@ -193,7 +193,7 @@ def start_and_follow(db: Any, statement: Statement, timeout: float,
     for attempt in range(2):
         try:
             rows = db.execute(statement)
-        except _citus.DB_ERROR as exc:  # the driver's error class, chosen at run time
+        except _citus.DRIVER.error as exc:  # the driver's error class, chosen at run time
             m = ALREADY_RUNNING.search(error_info(exc).primary)
             if not m or attempt:
                 raise

@@ -28,11 +28,11 @@ def module_driver() -> Any:
 
     wanted = os.environ.get('PGCITUS_TEST_DRIVER')
     if wanted:
-        _citus.use_driver(wanted)
-        if wanted != _citus.DRIVER:
+        _citus.DRIVER.use(wanted)
+        if wanted != _citus.DRIVER.name:
             pytest.fail(f"PGCITUS_TEST_DRIVER={wanted} but that driver is not installed", pytrace=False)
-    yield _citus.DRIVER
-    _citus.use_driver(None)
+    yield _citus.DRIVER.name
+    _citus.DRIVER.use(None)
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
 def psycopg3():
     if _citus.psycopg is None:
         pytest.skip('psycopg 3.1 or later is not installed (pip install "psycopg[binary]")')
-    previous = _citus.DRIVER
-    _citus.use_driver('psycopg')
-    assert _citus.DRIVER == 'psycopg'
+    previous = _citus.DRIVER.name
+    _citus.DRIVER.use('psycopg')
+    assert _citus.DRIVER.name == 'psycopg'
     try:
         yield
     finally:
-        _citus.use_driver(previous)
+        _citus.DRIVER.use(previous)
 
 
 def test_modules_with_psycopg3(psycopg3, citus):

@@ -158,9 +158,9 @@ class FakeModule:
 @pytest.fixture
 def fake(monkeypatch):
     conn = FakeConn()
-    monkeypatch.setattr(_citus, 'DRIVER', 'psycopg2')
+    monkeypatch.setattr(_citus.DRIVER, 'name', 'psycopg2')
     monkeypatch.setattr(_citus.psycopg2, 'connect', lambda **kw: conn)
-    monkeypatch.setattr(_citus, 'DB_ERROR', FakeError)
+    monkeypatch.setattr(_citus.DRIVER, 'error', FakeError)
     return conn
 
 
@@ -242,9 +242,9 @@ def test_connect_failure_is_one_line(monkeypatch):
     def boom(**kw):
         raise FakeError('connection to server at "10.0.0.9", port 5432 failed: Connection refused\n\tIs the server '
                         'running on that host and accepting TCP/IP connections?\n')
-    monkeypatch.setattr(_citus, 'DRIVER', 'psycopg2')
+    monkeypatch.setattr(_citus.DRIVER, 'name', 'psycopg2')
     monkeypatch.setattr(_citus.psycopg2, 'connect', boom)
-    monkeypatch.setattr(_citus, 'DB_ERROR', FakeError)
+    monkeypatch.setattr(_citus.DRIVER, 'error', FakeError)
     module = FakeModule()
     module.params['login_host'] = '10.0.0.9'
     with pytest.raises(Failed):
@@ -254,7 +254,7 @@ def test_connect_failure_is_one_line(monkeypatch):
 
 
 def test_missing_psycopg2(monkeypatch):
-    monkeypatch.setattr(_citus, 'HAS_PSYCOPG', False)
+    monkeypatch.setattr(_citus.DRIVER, 'name', '')
     module = FakeModule()
     with pytest.raises(Failed):
         _citus.CitusDB(module)
@@ -263,13 +263,13 @@ def test_missing_psycopg2(monkeypatch):
 
 def test_driver_selection():
     try:
-        _citus.use_driver('nonexistent')
-        assert _citus.DRIVER == '' and _citus.HAS_PSYCOPG is False
-        _citus.use_driver(None)
-        assert _citus.DRIVER == 'psycopg2' and _citus.DB_ERROR is _citus.psycopg2.Error
-        assert _citus.sql.Identifier('a', 'b') is not None
+        _citus.DRIVER.use('nonexistent')
+        assert _citus.DRIVER.name == '' and not _citus.DRIVER
+        _citus.DRIVER.use(None)
+        assert _citus.DRIVER.name == 'psycopg2' and _citus.DRIVER.error is _citus.psycopg2.Error
+        assert _citus.DRIVER.sql.Identifier('a', 'b') is not None
     finally:
-        _citus.use_driver(None)
+        _citus.DRIVER.use(None)
 
 
 def test_run_relays_server_warnings(fake):

@@ -72,7 +72,7 @@ class Clock:
 
 @pytest.fixture(autouse=True)
 def db_error(monkeypatch):
-    monkeypatch.setattr(_citus, 'DB_ERROR', DbError)
+    monkeypatch.setattr(_citus.DRIVER, 'error', DbError)
 
 
 DRAIN = rebalance_start_statement(drain_only=True)
