@@ -22,6 +22,7 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     Statement,
     Unit,
     citus_call,
+    citus_common_argument_spec,
     count_rows,
     read_table,
     table_facts,
@@ -51,6 +52,21 @@ class TablePlan:
     units: list[Unit] = field(default_factory=list)
     after: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+def table_argument_spec(**own: dict[str, Any]) -> dict[str, Any]:
+    """The argument spec of both table modules: the connection, name, state and the options they share, then
+    the module's own (in documentation order)."""
+    spec = citus_common_argument_spec()
+    spec['name'] = dict(type='str', required=True)
+    spec.update(own)
+    spec.update(
+        allow_redistribute=dict(type='bool', default=False),
+        truncate_local_data=dict(type='bool', default=False),
+        cascade_via_foreign_keys=dict(type='bool', default=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+    )
+    return spec
 
 
 def is_keyword(colocate_with: str | None) -> bool:

@@ -189,30 +189,23 @@ queries:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
     plan_distributed,
     run_table_module,
+    table_argument_spec,
     validate_distributed,
 )
 
 
 def argument_spec() -> dict[str, Any]:
-    spec = citus_common_argument_spec()
-    spec.update(
-        name=dict(type='str', required=True),
+    return table_argument_spec(
         column=dict(type='str'),
         shard_count=dict(type='int'),
         colocate_with=dict(type='str', default='default'),
         replication_factor=dict(type='int'),
         concurrently=dict(type='bool', default=False),
-        truncate_local_data=dict(type='bool', default=False),
-        allow_redistribute=dict(type='bool', default=False),
         cascade_to_colocated=dict(type='bool'),
-        cascade_via_foreign_keys=dict(type='bool', default=False),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
     )
-    return spec
 
 
 def main() -> None:

@@ -108,24 +108,16 @@ queries:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
     plan_reference,
     run_table_module,
+    table_argument_spec,
     validate_reference,
 )
 
 
 def argument_spec() -> dict[str, Any]:
-    spec = citus_common_argument_spec()
-    spec.update(
-        name=dict(type='str', required=True),
-        allow_redistribute=dict(type='bool', default=False),
-        truncate_local_data=dict(type='bool', default=False),
-        cascade_via_foreign_keys=dict(type='bool', default=False),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-    )
-    return spec
+    return table_argument_spec()
 
 
 def main() -> None:
