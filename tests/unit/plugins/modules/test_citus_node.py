@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_node as citus_node
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from sqltext import rendered
 
 
-def p(**over):
+class Plan(NamedTuple):
+    id: str
+    params: dict
+    snap: dict
+    queries: list[str]
+    after: dict | None  # columns of the predicted node; None: no node after (removals)
+
+
+class Refused(NamedTuple):
+    id: str
+    params: dict
+    snap: dict
+    fragments: list[str]  # what the refusal message must say
+
+
+def request(**over):
+    """The module's params: primary worker w1:5432, state present, with the given options changed."""
     base = dict(name='w1', port=5432, state='present', role='primary', group_id=None, primary_name=None,
                 primary_port=5432, cluster='default', should_have_shards=None, coordinator=False, drain=False,
                 shard_transfer_mode=None)
@@ -16,12 +34,12 @@ def p(**over):
     return base
 
 
-def row(**over):
+def registered(**over):
+    """A pg_dist_node row as read: active primary w1:5432 in group 2, with the given columns changed."""
     base = dict(nodeid=2, groupid=2, name='w1', port=5432, role='primary', cluster='default', isactive=True,
                 should_have_shards=True, hasmetadata=True, metadatasynced=True)
     base.update(over)
     return base
-
 
 
 @pytest.mark.parametrize('over, fragment', [
@@ -47,7 +65,7 @@ def row(**over):
     ({'state': 'absent', 'drain': True, 'timeout': -1}, 'timeout -1 is invalid'),
 ])
 def test_validate_refuses(over, fragment):
-    msg = citus_node.validate(p(**over))
+    msg = citus_node.validate(request(**over))
     assert msg is not None and fragment in msg
 
 
@@ -59,83 +77,87 @@ def test_validate_refuses(over, fragment):
     {'state': 'absent', 'drain': True, 'timeout': 0},
 ])
 def test_validate_accepts(over):
-    assert citus_node.validate(p(**over)) is None
+    assert citus_node.validate(request(**over)) is None
 
 
 # (params, snapshot, expected queries, expected changes in the predicted node)
 PLANS = [
-    ('add worker', p(), {'node': None},
+    Plan('add worker', request(), {'node': None},
      ["SELECT citus_add_node('w1', 5432)"], {'isactive': True, 'should_have_shards': True, 'role': 'primary'}),
-    ('add worker without shards, in one transaction', p(should_have_shards=False), {'node': None},
+    Plan('add worker without shards, in one transaction', request(should_have_shards=False), {'node': None},
      ['BEGIN', "SELECT citus_add_node('w1', 5432)",
       "SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)", 'COMMIT'],
      {'should_have_shards': False}),
-    ('add worker in a given group', p(group_id=7), {'node': None},
+    Plan('add worker in a given group', request(group_id=7), {'node': None},
      ["SELECT citus_add_node('w1', 5432, groupid => 7)"], {'groupid': 7, 'cluster': 'default'}),
-    ('add secondary in another cluster', p(role='secondary', group_id=2, cluster='east', name='w1r'), {'node': None},
+    Plan('add secondary in another cluster',
+     request(role='secondary', group_id=2, cluster='east', name='w1r'), {'node': None},
      ["SELECT citus_add_node('w1r', 5432, groupid => 2, noderole => 'secondary', nodecluster => 'east')"],
      {'cluster': 'east'}),
-    ('add secondary by primary in another cluster', p(role='secondary', primary_name='w1', cluster='east', name='w1r'),
-     {'node': None, 'primary': row()},
+    Plan('add secondary by primary in another cluster',
+     request(role='secondary', primary_name='w1', cluster='east', name='w1r'),
+     {'node': None, 'primary': registered()},
      ["SELECT citus_add_secondary_node('w1r', 5432, 'w1', 5432, nodecluster => 'east')"], {'groupid': 2}),
-    ('add secondary by group', p(role='secondary', group_id=2, name='w1r'), {'node': None},
+    Plan('add secondary by group', request(role='secondary', group_id=2, name='w1r'), {'node': None},
      ["SELECT citus_add_node('w1r', 5432, groupid => 2, noderole => 'secondary')"],
      {'role': 'secondary', 'groupid': 2, 'should_have_shards': True}),
-    ('add secondary by primary', p(role='secondary', primary_name='w1', name='w1r'),
-     {'node': None, 'primary': row()},
+    Plan('add secondary by primary', request(role='secondary', primary_name='w1', name='w1r'),
+     {'node': None, 'primary': registered()},
      ["SELECT citus_add_secondary_node('w1r', 5432, 'w1', 5432)"],
      {'role': 'secondary', 'groupid': 2, 'should_have_shards': True}),
-    ('registered and active: nothing', p(), {'node': row()}, [], {}),
-    ('registered, inactive: activate', p(), {'node': row(isactive=False)},
+    Plan('registered and active: nothing', request(), {'node': registered()}, [], {}),
+    Plan('registered, inactive: activate', request(), {'node': registered(isactive=False)},
      ["SELECT citus_activate_node('w1', 5432)"], {'isactive': True}),
-    ('should_have_shards differs', p(should_have_shards=False), {'node': row()},
+    Plan('should_have_shards differs', request(should_have_shards=False), {'node': registered()},
      ["SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)"], {'should_have_shards': False}),
-    ('inactive and should_have_shards differs: activate first', p(should_have_shards=True),
-     {'node': row(isactive=False, should_have_shards=False)},
+    Plan('inactive and should_have_shards differs: activate first', request(should_have_shards=True),
+     {'node': registered(isactive=False, should_have_shards=False)},
      ["SELECT citus_activate_node('w1', 5432)",
       "SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', true)"],
      {'isactive': True, 'should_have_shards': True}),
-    ('disable an active node', p(state='disabled'), {'node': row(), 'sole': []},
+    Plan('disable an active node', request(state='disabled'), {'node': registered(), 'sole': []},
      ["SELECT citus_disable_node('w1', 5432, synchronous => true)"], {'isactive': False}),
-    ('disabled already', p(state='disabled'), {'node': row(isactive=False)}, [], {}),
-    ('absent, not registered', p(state='absent'), {'node': None}, [], None),
-    ('absent, no placements', p(state='absent'), {'node': row(), 'placements': 0},
+    Plan('disabled already', request(state='disabled'), {'node': registered(isactive=False)}, [], {}),
+    Plan('absent, not registered', request(state='absent'), {'node': None}, [], None),
+    Plan('absent, no placements', request(state='absent'), {'node': registered(), 'placements': 0},
      ["SELECT citus_remove_node('w1', 5432)"], None),
-    ('absent with drain but no placements: no drain', p(state='absent', drain=True), {'node': row(), 'placements': 0},
+    Plan('absent with drain but no placements: no drain',
+     request(state='absent', drain=True), {'node': registered(), 'placements': 0},
      ["SELECT citus_remove_node('w1', 5432)"], None),
-    ('absent with drain', p(state='absent', drain=True),
-     {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1},
+    Plan('absent with drain', request(state='absent', drain=True),
+     {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1},
      ["SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)",
       "SELECT citus_rebalance_start(drain_only => true)", "SELECT citus_remove_node('w1', 5432)"], None),
-    ('absent with drain and transfer mode', p(state='absent', drain=True, shard_transfer_mode='block_writes'),
-     {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 2},
+    Plan('absent with drain and transfer mode', request(state='absent', drain=True, shard_transfer_mode='block_writes'),
+     {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 2},
      ["SELECT citus_set_node_property('w1', 5432, 'shouldhaveshards', false)",
       "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')",
       "SELECT citus_remove_node('w1', 5432)"], None),
-    ('absent with drain, should_have_shards already false (a drain that timed out)', p(state='absent', drain=True),
-     {'node': row(should_have_shards=False), 'placements': 3, 'tables': ['users'], 'max_rf': 1, 'others': 1,
+    Plan('absent with drain, should_have_shards already false (a drain that timed out)',
+     request(state='absent', drain=True),
+     {'node': registered(should_have_shards=False), 'placements': 3, 'tables': ['users'], 'max_rf': 1, 'others': 1,
       'drained': []},
      ["SELECT citus_rebalance_start(drain_only => true)", "SELECT citus_remove_node('w1', 5432)"], None),
-    ('secondary absent ignores the group placements', p(state='absent', name='w1r'),
-     {'node': row(name='w1r', role='secondary'), 'placements': 0},
+    Plan('secondary absent ignores the group placements', request(state='absent', name='w1r'),
+     {'node': registered(name='w1r', role='secondary'), 'placements': 0},
      ["SELECT citus_remove_node('w1r', 5432)"], None),
-    ('coordinator first time', p(name='c1', coordinator=True), {'node': None, 'coordinator': None},
+    Plan('coordinator first time', request(name='c1', coordinator=True), {'node': None, 'coordinator': None},
      ["SELECT citus_set_coordinator_host('c1', 5432)"], {'groupid': 0, 'should_have_shards': False}),
-    ('coordinator registered as localhost: re-register', p(name='c1', coordinator=True),
-     {'node': None, 'coordinator': row(nodeid=1, groupid=0, name='localhost', should_have_shards=False)},
+    Plan('coordinator registered as localhost: re-register', request(name='c1', coordinator=True),
+     {'node': None, 'coordinator': registered(nodeid=1, groupid=0, name='localhost', should_have_shards=False)},
      ["SELECT citus_set_coordinator_host('c1', 5432)"], {'name': 'c1', 'nodeid': 1, 'groupid': 0}),
-    ('coordinator with shards', p(name='c1', coordinator=True, should_have_shards=True),
+    Plan('coordinator with shards', request(name='c1', coordinator=True, should_have_shards=True),
      {'node': None, 'coordinator': None},
      ['BEGIN', "SELECT citus_set_coordinator_host('c1', 5432)",
       "SELECT citus_set_node_property('c1', 5432, 'shouldhaveshards', true)", 'COMMIT'],
      {'should_have_shards': True}),
-    ('coordinator already registered', p(name='c1', coordinator=True),
-     {'node': row(nodeid=1, groupid=0, name='c1', should_have_shards=False),
-      'coordinator': row(nodeid=1, groupid=0, name='c1', should_have_shards=False)}, [], {}),
+    Plan('coordinator already registered', request(name='c1', coordinator=True),
+     {'node': registered(nodeid=1, groupid=0, name='c1', should_have_shards=False),
+      'coordinator': registered(nodeid=1, groupid=0, name='c1', should_have_shards=False)}, [], {}),
 ]
 
 
-@pytest.mark.parametrize('params, snap, queries, after', [x[1:] for x in PLANS], ids=[x[0] for x in PLANS])
+@pytest.mark.parametrize('params, snap, queries, after', [c[1:] for c in PLANS], ids=[c.id for c in PLANS])
 def test_plan(params, snap, queries, after):
     units, predicted = citus_node.plan(params, snap)
     assert rendered(units) == queries
@@ -148,45 +170,49 @@ def test_plan(params, snap, queries, after):
 
 
 REFUSALS = [
-    ('remove node with shards, no drain', p(state='absent'),
-     {'node': row(), 'placements': 16, 'tables': ['orders', 'users']},
+    Refused('remove node with shards, no drain', request(state='absent'),
+     {'node': registered(), 'placements': 16, 'tables': ['orders', 'users']},
      ['w1:5432 holds 16 shard placements (tables: orders, users)', 'use drain: true', 'nothing was changed']),
-    ('drain with nowhere to go', p(state='absent', drain=True),
-     {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 0},
+    Refused('drain with nowhere to go', request(state='absent', drain=True),
+     {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 0},
      ['only 0 other active node(s)', 'add a worker first']),
-    ('drain with replication factor above the other nodes', p(state='absent', drain=True),
-     {'node': row(), 'placements': 32, 'tables': ['orders'], 'max_rf': 2, 'others': 1},
+    Refused('drain with replication factor above the other nodes', request(state='absent', drain=True),
+     {'node': registered(), 'placements': 32, 'tables': ['orders'], 'max_rf': 2, 'others': 1},
      ['(2 needed for the replication factor)']),
-    ('drain would also drain another node without should_have_shards', p(state='absent', drain=True),
-     {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1,
+    Refused('drain would also drain another node without should_have_shards', request(state='absent', drain=True),
+     {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1,
       'drained': ['w2:5432 (16 placements)']},
      ['w1:5432 cannot be drained alone', 'w2:5432 (16 placements) has should_have_shards false too',
       'set should_have_shards: true on it first', 'nothing was changed']),
-    ('disable the sole holder', p(state='disabled'), {'node': row(), 'sole': [(102008, 'users'), (102009, 'users')]},
+    Refused('disable the sole holder',
+     request(state='disabled'), {'node': registered(), 'sole': [(102008, 'users'), (102009, 'users')]},
      ['only placement of 2 shard(s) (first: shard 102008 of users)', 'nothing was changed']),
-    ('disable unregistered', p(state='disabled'), {'node': None}, ['is not registered, so it cannot be disabled']),
-    ('disable the coordinator row', p(name='c1', state='disabled'), {'node': row(groupid=0, name='c1')},
+    Refused('disable unregistered',
+     request(state='disabled'), {'node': None}, ['is not registered, so it cannot be disabled']),
+    Refused('disable the coordinator row',
+     request(name='c1', state='disabled'), {'node': registered(groupid=0, name='c1')},
      ['is the coordinator, which cannot be disabled']),
-    ('role mismatch', p(role='secondary', group_id=2), {'node': row()},
+    Refused('role mismatch', request(role='secondary', group_id=2), {'node': registered()},
      ['registered differently: role is primary (asked: secondary)', 'remove it (state: absent']),
-    ('group mismatch', p(group_id=5), {'node': row()}, ['group is 2 (asked: 5)']),
-    ('group mismatch via primary', p(role='secondary', primary_name='w2', name='w1r'),
-     {'node': row(name='w1r', role='secondary', groupid=2), 'primary': row(name='w2', groupid=3)},
+    Refused('group mismatch', request(group_id=5), {'node': registered()}, ['group is 2 (asked: 5)']),
+    Refused('group mismatch via primary', request(role='secondary', primary_name='w2', name='w1r'),
+     {'node': registered(name='w1r', role='secondary', groupid=2), 'primary': registered(name='w2', groupid=3)},
      ['group is 2 (asked: 3)']),
-    ('cluster mismatch', p(cluster='east', role='secondary', group_id=2), {'node': row(role='secondary')},
+    Refused('cluster mismatch',
+     request(cluster='east', role='secondary', group_id=2), {'node': registered(role='secondary')},
      ['cluster is default (asked: east)']),
-    ('secondary whose primary is missing', p(role='secondary', primary_name='w9', name='w1r'),
+    Refused('secondary whose primary is missing', request(role='secondary', primary_name='w9', name='w1r'),
      {'node': None, 'primary': None}, ['primary w9:5432 of secondary w1r:5432 is not registered']),
-    ('worker entry asked as coordinator', p(coordinator=True), {'node': row(), 'coordinator': None},
+    Refused('worker entry asked as coordinator', request(coordinator=True), {'node': registered(), 'coordinator': None},
      ['w1:5432 is registered as a worker in group 2, not as the coordinator', 'remove it first']),
-    ('coordinator entry asked as worker', p(name='c1'), {'node': row(groupid=0, name='c1')},
+    Refused('coordinator entry asked as worker', request(name='c1'), {'node': registered(groupid=0, name='c1')},
      ['c1:5432 is registered as the coordinator (group 0): set coordinator: true']),
-    ('remove worker with coordinator: true', p(coordinator=True, state='absent'), {'node': row()},
+    Refused('remove worker with coordinator: true', request(coordinator=True, state='absent'), {'node': registered()},
      ['is a worker in group 2, not the coordinator']),
 ]
 
 
-@pytest.mark.parametrize('params, snap, fragments', [x[1:] for x in REFUSALS], ids=[x[0] for x in REFUSALS])
+@pytest.mark.parametrize('params, snap, fragments', [c[1:] for c in REFUSALS], ids=[c.id for c in REFUSALS])
 def test_plan_refuses(params, snap, fragments):
     with pytest.raises(Refusal) as err:
         citus_node.plan(params, snap)
@@ -196,13 +222,13 @@ def test_plan_refuses(params, snap, fragments):
 
 
 def test_a_failed_drain_is_not_reported_as_nothing_changed():
-    units, _ = citus_node.plan(p(state='absent', drain=True),
-                               {'node': row(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
+    units, _ = citus_node.plan(request(state='absent', drain=True),
+                               {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
     assert 'should_have_shards of w1:5432 was set to false' in units[0].done
     assert units[1].step is not None and 'still registered' in units[1].partial
     # should_have_shards already false: the drain step itself says so when it fails
-    units, _ = citus_node.plan(p(state='absent', drain=True),
-                               {'node': row(should_have_shards=False), 'placements': 16, 'tables': ['users'],
+    units, _ = citus_node.plan(request(state='absent', drain=True),
+                               {'node': registered(should_have_shards=False), 'placements': 16, 'tables': ['users'],
                                 'max_rf': 1, 'others': 1})
     assert len(units) == 2 and 'should_have_shards of w1:5432 is false' in units[0].partial
 
@@ -214,7 +240,7 @@ def test_a_failed_drain_is_not_reported_as_nothing_changed():
     ({'name': 'w1'}, None),
 ])
 def test_name_warnings(over, fragment):
-    warnings = citus_node.name_warnings(p(**over))
+    warnings = citus_node.name_warnings(request(**over))
     if fragment is None:
         assert warnings == []
     else:
