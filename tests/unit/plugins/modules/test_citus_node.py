@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pytest
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_node as citus_node
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
+from plancases import Plan, Refused
 from sqltext import rendered
-
-
-class Plan(NamedTuple):
-    id: str
-    params: dict
-    snap: dict
-    queries: list[str]
-    after: dict | None  # columns of the predicted node; None: no node after (removals)
-
-
-class Refused(NamedTuple):
-    id: str
-    params: dict
-    snap: dict
-    fragments: list[str]  # what the refusal message must say
 
 
 def request(**over):

@@ -11,10 +11,12 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table impor
     validate_distributed,
     validate_reference,
 )
+from plancases import Plan, Refused
 from sqltext import rendered
 
 
-def d(**over):
+def dist_params(**over):
+    """citus_distributed_table's params: public.orders by customer_id, defaults otherwise."""
     base = dict(name='orders', column='customer_id', shard_count=None, colocate_with='default',
                 replication_factor=None, concurrently=False, truncate_local_data=False, allow_redistribute=False,
                 cascade_to_colocated=None, cascade_via_foreign_keys=False, state='present', db='app')
@@ -22,14 +24,15 @@ def d(**over):
     return base
 
 
-def r(**over):
+def ref_params(**over):
+    """citus_reference_table's params: public.customers, defaults otherwise."""
     base = dict(name='customers', allow_redistribute=False, truncate_local_data=False, cascade_via_foreign_keys=False,
                 state='present', db='app')
     base.update(over)
     return base
 
 
-def trow(name='orders', **over):
+def table_row(name='orders', **over):
     """A TABLE_QUERY row; local table by default."""
     base = dict(oid=16500, qualified=f'public.{name}', schema='public', relname=name, relkind='r', partmethod=None,
                 repmodel=None, colocationid=None, column=None, shard_count=0, replication_factor=None,
@@ -39,12 +42,12 @@ def trow(name='orders', **over):
 
 
 def dist(name='orders', column='customer_id', shards=32, colocation=2, rf=2, type_oid=20, type_name='bigint'):
-    return trow(name, partmethod='h', repmodel='c' if rf > 1 else 's', colocationid=colocation, column=column,
+    return table_row(name, partmethod='h', repmodel='c' if rf > 1 else 's', colocationid=colocation, column=column,
                 shard_count=shards, replication_factor=rf, column_type_oid=type_oid, column_type=type_name)
 
 
 def ref(name='customers'):
-    return trow(name, partmethod='n', repmodel='t', colocationid=1, shard_count=1, replication_factor=-1)
+    return table_row(name, partmethod='n', repmodel='t', colocationid=1, shard_count=1, replication_factor=-1)
 
 
 def snap(table, **over):
@@ -78,7 +81,7 @@ def snap(table, **over):
     ({'cascade_via_foreign_keys': True}, 'cascade_via_foreign_keys only applies with state: absent'),
 ])
 def test_validate_distributed_refuses(over, fragment):
-    msg = validate_distributed(d(**over))
+    msg = validate_distributed(dist_params(**over))
     assert msg is not None and fragment in msg, msg
 
 
@@ -90,108 +93,119 @@ def test_validate_distributed_refuses(over, fragment):
     {'allow_redistribute': True, 'cascade_to_colocated': True},
 ])
 def test_validate_distributed_accepts(over):
-    assert validate_distributed(d(**over)) is None
+    assert validate_distributed(dist_params(**over)) is None
 
 
 def test_validate_reference():
-    assert 'name must name a table' in validate_reference(r(name=' '))
-    assert 'cascade_via_foreign_keys only applies' in validate_reference(r(cascade_via_foreign_keys=True))
-    assert validate_reference(r(state='absent', cascade_via_foreign_keys=True)) is None
-    assert 'truncate_local_data only applies' in validate_reference(r(state='absent', truncate_local_data=True))
-    assert validate_reference(r()) is None
+    assert 'name must name a table' in validate_reference(ref_params(name=' '))
+    assert 'cascade_via_foreign_keys only applies' in validate_reference(ref_params(cascade_via_foreign_keys=True))
+    assert validate_reference(ref_params(state='absent', cascade_via_foreign_keys=True)) is None
+    assert 'truncate_local_data only applies' in validate_reference(
+        ref_params(state='absent', truncate_local_data=True))
+    assert validate_reference(ref_params()) is None
 
 
 # --- distributed: plans ---------------------------------------------------------------------------------------------
 
 DIST_PLANS = [
-    ('local -> distributed', d(), snap(trow()),
+    Plan('local -> distributed', dist_params(), snap(table_row()),
      ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id')"],
      {'type': 'distributed', 'column': 'customer_id', 'shard_count': 32, 'replication_factor': 1}),
-    ('seed orders: 32 shards, rf 2 via SET LOCAL in the same transaction',
-     d(shard_count=32, replication_factor=2), snap(trow()),
+    Plan('seed orders: 32 shards, rf 2 via SET LOCAL in the same transaction',
+     dist_params(shard_count=32, replication_factor=2), snap(table_row()),
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
       "SELECT create_distributed_table('public.orders'::regclass, 'customer_id', shard_count => 32)", 'COMMIT'],
      {'shard_count': 32, 'replication_factor': 2}),
-    ('colocate_with none', d(colocate_with='None', shard_count=8), snap(trow()),
+    Plan('colocate_with none', dist_params(colocate_with='None', shard_count=8), snap(table_row()),
      ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id', colocate_with => 'none', "
       "shard_count => 8)"], {'shard_count': 8}),
-    ('concurrently', d(concurrently=True), snap(trow()),
+    Plan('concurrently', dist_params(concurrently=True), snap(table_row()),
      ["SELECT create_distributed_table_concurrently('public.orders'::regclass, 'customer_id')"], {}),
-    ('concurrently with replication_factor: set for the session (no transaction block allowed)',
-     d(concurrently=True, replication_factor=1),
-     snap(trow(), settings={'shard_count': '32', 'replication_factor': '2'}),
+    Plan('concurrently with replication_factor: set for the session (no transaction block allowed)',
+     dist_params(concurrently=True, replication_factor=1),
+     snap(table_row(), settings={'shard_count': '32', 'replication_factor': '2'}),
      ['SET citus.shard_replication_factor = 1',
       "SELECT create_distributed_table_concurrently('public.orders'::regclass, 'customer_id')"],
      {'replication_factor': 1}),
-    ('rows and truncate_local_data: same transaction', d(truncate_local_data=True), snap(trow(), rows=10),
+    Plan('rows and truncate_local_data: same transaction',
+     dist_params(truncate_local_data=True), snap(table_row(), rows=10),
      ['BEGIN', "SELECT create_distributed_table('public.orders'::regclass, 'customer_id')",
       "SELECT truncate_local_data_after_distributing_table('public.orders'::regclass)", 'COMMIT'], {}),
-    ('empty table and truncate_local_data: nothing to truncate', d(truncate_local_data=True), snap(trow(), rows=0),
+    Plan('empty table and truncate_local_data: nothing to truncate',
+     dist_params(truncate_local_data=True), snap(table_row(), rows=0),
      ["SELECT create_distributed_table('public.orders'::regclass, 'customer_id')"], {}),
-    ('concurrently + truncate: separate statements', d(concurrently=True, truncate_local_data=True),
-     snap(trow(), rows=5),
+    Plan('concurrently + truncate: separate statements',
+     dist_params(concurrently=True, truncate_local_data=True),
+     snap(table_row(), rows=5),
      ["SELECT create_distributed_table_concurrently('public.orders'::regclass, 'customer_id')",
       "SELECT truncate_local_data_after_distributing_table('public.orders'::regclass)"], {}),
-    ('colocate with a table takes its rf', d(name='order_items', colocate_with='orders'),
-     snap(trow('order_items'), target=dist()),
+    Plan('colocate with a table takes its rf', dist_params(name='order_items', colocate_with='orders'),
+     snap(table_row('order_items'), target=dist()),
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
       "SELECT create_distributed_table('public.order_items'::regclass, 'customer_id', colocate_with => "
       "'public.orders')", 'COMMIT'],
      {'colocation_id': 2, 'shard_count': 32, 'replication_factor': 2}),
-    ('already as asked', d(shard_count=32, replication_factor=2), snap(dist()), [],
+    Plan('already as asked', dist_params(shard_count=32, replication_factor=2), snap(dist()), [],
      {'shard_count': 32, 'colocation_id': 2}),
-    ('already as asked, nothing given but the column', d(), snap(dist()), [], {}),
-    ('already colocated as asked', d(name='order_items', colocate_with='public.orders'),
+    Plan('already as asked, nothing given but the column', dist_params(), snap(dist()), [], {}),
+    Plan('already colocated as asked', dist_params(name='order_items', colocate_with='public.orders'),
      snap(dist('order_items'), target=dist()), [], {}),
-    ('redistribute: shard count via alter, keeping rf 2', d(shard_count=64, allow_redistribute=True), snap(dist()),
+    Plan('redistribute: shard count via alter, keeping rf 2',
+     dist_params(shard_count=64, allow_redistribute=True), snap(dist()),
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
       "SELECT alter_distributed_table('public.orders'::regclass, shard_count => 64)", 'COMMIT'],
      {'shard_count': 64, 'replication_factor': 2}),
-    ('redistribute: column via alter, rf 1, shard count kept', d(column='id', allow_redistribute=True),
+    Plan('redistribute: column via alter, rf 1, shard count kept',
+     dist_params(column='id', allow_redistribute=True),
      snap(dist(rf=1, shards=8)),
      ["SELECT alter_distributed_table('public.orders'::regclass, distribution_column => 'id')"],
      {'column': 'id', 'replication_factor': 1, 'shard_count': 8}),
-    ('redistribute: colocation via alter', d(name='order_items', colocate_with='orders', allow_redistribute=True),
+    Plan('redistribute: colocation via alter',
+     dist_params(name='order_items', colocate_with='orders', allow_redistribute=True),
      snap(dist('order_items', colocation=5, rf=2), target=dist()),
      ['BEGIN', 'SET LOCAL citus.shard_replication_factor = 2',
       "SELECT alter_distributed_table('public.order_items'::regclass, colocate_with => 'public.orders')", 'COMMIT'],
      {'colocation_id': 2}),
-    ('redistribute: replication factor via undistribute + distribute', d(replication_factor=1, allow_redistribute=True),
+    Plan('redistribute: replication factor via undistribute + distribute',
+     dist_params(replication_factor=1, allow_redistribute=True),
      snap(dist(), rows=7),
      ["SELECT undistribute_table('public.orders'::regclass)",
       'BEGIN', 'SET LOCAL citus.shard_replication_factor = 1',
       "SELECT create_distributed_table('public.orders'::regclass, 'customer_id')", 'COMMIT'],
      {'replication_factor': 1}),
-    ('reference -> distributed with allow_redistribute', d(name='customers', column='id', allow_redistribute=True),
+    Plan('reference -> distributed with allow_redistribute',
+     dist_params(name='customers', column='id', allow_redistribute=True),
      snap(ref()),
      ["SELECT undistribute_table('public.customers'::regclass)",
       "SELECT create_distributed_table('public.customers'::regclass, 'id')"], {'type': 'distributed'}),
-    ('absent: undistribute', d(state='absent', column=None), snap(dist()),
+    Plan('absent: undistribute', dist_params(state='absent', column=None), snap(dist()),
      ["SELECT undistribute_table('public.orders'::regclass)"], {'type': 'local', 'column': None}),
-    ('absent: undistribute with the tables linked by foreign keys',
-     d(state='absent', column=None, cascade_via_foreign_keys=True), snap(dist()),
+    Plan('absent: undistribute with the tables linked by foreign keys',
+     dist_params(state='absent', column=None, cascade_via_foreign_keys=True), snap(dist()),
      ["SELECT undistribute_table('public.orders'::regclass, cascade_via_foreign_keys => true)"], {'type': 'local'}),
-    ('redistribute: shard count cascaded to the colocated tables',
-     d(shard_count=16, allow_redistribute=True, cascade_to_colocated=True),
+    Plan('redistribute: shard count cascaded to the colocated tables',
+     dist_params(shard_count=16, allow_redistribute=True, cascade_to_colocated=True),
      snap(dist(rf=1), colocated=['order_items']),
      ["SELECT alter_distributed_table('public.orders'::regclass, shard_count => 16, cascade_to_colocated => true)"],
      {'shard_count': 16}),
-    ('redistribute: shard count breaking the colocation',
-     d(shard_count=16, allow_redistribute=True, cascade_to_colocated=False),
+    Plan('redistribute: shard count breaking the colocation',
+     dist_params(shard_count=16, allow_redistribute=True, cascade_to_colocated=False),
      snap(dist(rf=1), colocated=['order_items']),
      ["SELECT alter_distributed_table('public.orders'::regclass, shard_count => 16, cascade_to_colocated => false)"],
      {'shard_count': 16}),
-    ('redistribute: column only, cascade not needed', d(column='id', allow_redistribute=True),
+    Plan('redistribute: column only, cascade not needed', dist_params(column='id', allow_redistribute=True),
      snap(dist(rf=1), colocated=['order_items']),
      ["SELECT alter_distributed_table('public.orders'::regclass, distribution_column => 'id')"], {'column': 'id'}),
-    ('absent: local already', d(state='absent', column=None), snap(trow()), [], {'type': 'local'}),
-    ('absent: reference table is left alone', d(name='customers', state='absent', column=None), snap(ref()), [],
+    Plan('absent: local already',
+     dist_params(state='absent', column=None), snap(table_row()), [], {'type': 'local'}),
+    Plan('absent: reference table is left alone',
+     dist_params(name='customers', state='absent', column=None), snap(ref()), [],
      {'type': 'reference'}),
 ]
 
 
-@pytest.mark.parametrize('params, snapshot, queries, after', [x[1:] for x in DIST_PLANS],
-                         ids=[x[0] for x in DIST_PLANS])
+@pytest.mark.parametrize('params, snapshot, queries, after', [c[1:] for c in DIST_PLANS],
+                         ids=[c.id for c in DIST_PLANS])
 def test_plan_distributed(params, snapshot, queries, after):
     result = plan_distributed(params, snapshot)
     assert rendered(result.units) == queries
@@ -200,69 +214,73 @@ def test_plan_distributed(params, snapshot, queries, after):
 
 
 def test_failure_after_undistribute_says_the_table_is_local():
-    result = plan_distributed(d(replication_factor=1, allow_redistribute=True), snap(dist()))
+    result = plan_distributed(dist_params(replication_factor=1, allow_redistribute=True), snap(dist()))
     assert 'now a local table with all its rows' in result.units[0].done
 
 
 def test_absent_reference_warns():
-    result = plan_distributed(d(name='customers', state='absent', column=None), snap(ref()))
+    result = plan_distributed(dist_params(name='customers', state='absent', column=None), snap(ref()))
     assert 'citus_reference_table' in result.warnings[0]
 
 
 def test_absent_missing_table_warns():
-    result = plan_distributed(d(state='absent', column=None), snap(None))
+    result = plan_distributed(dist_params(state='absent', column=None), snap(None))
     assert result.units == [] and 'does not exist' in result.warnings[0]
 
 
 def test_no_same_named_column_warning_for_id():
-    result = plan_distributed(d(name='visits', column='user_id', colocate_with='users'),
-                              snap(trow('visits'), target=dist('users', column='id'), same_column_in_target=True))
+    result = plan_distributed(dist_params(name='visits', column='user_id', colocate_with='users'),
+                              snap(table_row('visits'), target=dist('users', column='id'), same_column_in_target=True))
     assert result.warnings == []
 
 
 def test_same_named_column_warning():
-    result = plan_distributed(d(name='order_items', column='order_id', colocate_with='orders'),
-                              snap(trow('order_items'), target=dist(), same_column_in_target=True))
+    result = plan_distributed(dist_params(name='order_items', column='order_id', colocate_with='orders'),
+                              snap(table_row('order_items'), target=dist(), same_column_in_target=True))
     assert 'order_items is distributed by order_id while public.orders is distributed by customer_id' \
         in result.warnings[0]
 
 
 DIST_REFUSALS = [
-    ('missing table', d(), snap(None), ['table orders does not exist in database app']),
-    ('missing column', d(column='nope'), snap(trow(), column=None), ['public.orders has no column nope']),
-    ('a view', d(), snap(trow(relkind='v')), ['public.orders is a view, not a table']),
-    ('no node registered', d(), snap(trow(), nodes={'registered': 0, 'shard_nodes': 0}),
+    Refused('missing table', dist_params(), snap(None), ['table orders does not exist in database app']),
+    Refused('missing column',
+     dist_params(column='nope'), snap(table_row(), column=None), ['public.orders has no column nope']),
+    Refused('a view', dist_params(), snap(table_row(relkind='v')), ['public.orders is a view, not a table']),
+    Refused('no node registered', dist_params(), snap(table_row(), nodes={'registered': 0, 'shard_nodes': 0}),
      ['no node is registered', 'localhost']),
-    ('rf above the nodes', d(replication_factor=3), snap(trow()),
+    Refused('rf above the nodes', dist_params(replication_factor=3), snap(table_row()),
      ['replication_factor 3 exceeds the 2 nodes that can hold shards']),
-    ('seed mistake: order_items by order_id (int) colocated with orders by customer_id (bigint)',
-     d(name='order_items', column='order_id', colocate_with='orders'),
-     snap(trow('order_items'), column={'type_oid': 23, 'type': 'integer'}, target=dist()),
+    Refused('seed mistake: order_items by order_id (int) colocated with orders by customer_id (bigint)',
+     dist_params(name='order_items', column='order_id', colocate_with='orders'),
+     snap(table_row('order_items'), column={'type_oid': 23, 'type': 'integer'}, target=dist()),
      ['cannot colocate public.order_items with public.orders', 'public.order_items.order_id is integer',
       'distributed by customer_id (bigint)', 'colocate_with: none']),
-    ('colocate with a missing table', d(name='order_items', colocate_with='orderz'),
-     snap(trow('order_items'), target=None), ['colocate_with table orderz does not exist']),
-    ('colocate with a reference table', d(name='order_items', colocate_with='customers'),
-     snap(trow('order_items'), target=ref()), ['public.customers is a reference table, not a hash-distributed']),
-    ('colocate with another rf', d(name='order_items', colocate_with='orders', replication_factor=1),
-     snap(trow('order_items'), target=dist()), ['replication_factor 1 differs from the replication factor 2']),
-    ('distributed differently', d(column='id', shard_count=16, replication_factor=1), snap(dist()),
+    Refused('colocate with a missing table', dist_params(name='order_items', colocate_with='orderz'),
+     snap(table_row('order_items'), target=None), ['colocate_with table orderz does not exist']),
+    Refused('colocate with a reference table', dist_params(name='order_items', colocate_with='customers'),
+     snap(table_row('order_items'), target=ref()), ['public.customers is a reference table, not a hash-distributed']),
+    Refused('colocate with another rf',
+     dist_params(name='order_items', colocate_with='orders', replication_factor=1),
+     snap(table_row('order_items'), target=dist()), ['replication_factor 1 differs from the replication factor 2']),
+    Refused('distributed differently',
+     dist_params(column='id', shard_count=16, replication_factor=1), snap(dist()),
      ['already distributed differently', 'distribution column is customer_id (asked: id)',
       'shard count is 32 (asked: 16)', 'replication factor is 2 (asked: 1)', 'allow_redistribute: true',
       'nothing was changed']),
-    ('not colocated as asked', d(name='order_items', colocate_with='orders'),
+    Refused('not colocated as asked', dist_params(name='order_items', colocate_with='orders'),
      snap(dist('order_items', colocation=9), target=dist()), ['it is not colocated with public.orders']),
-    ('reference table asked distributed', d(name='customers', column='id'), snap(ref()),
+    Refused('reference table asked distributed', dist_params(name='customers', column='id'), snap(ref()),
      ['it is a reference table', 'allow_redistribute']),
-    ('shard count of a colocated table without cascade_to_colocated', d(shard_count=16, allow_redistribute=True),
+    Refused('shard count of a colocated table without cascade_to_colocated',
+     dist_params(shard_count=16, allow_redistribute=True),
      snap(dist(rf=1), colocated=['order_items', 'returns']),
      ['public.orders shares its colocation group with order_items, returns', 'cascade_to_colocated: true',
       'nothing was changed']),
 ]
 
 
-@pytest.mark.parametrize('params, snapshot, fragments', [x[1:] for x in DIST_REFUSALS],
-                         ids=[x[0] for x in DIST_REFUSALS])
+@pytest.mark.parametrize('params, snapshot, fragments', [c[1:] for c in DIST_REFUSALS],
+                         ids=[c.id for c in DIST_REFUSALS])
 def test_plan_distributed_refuses(params, snapshot, fragments):
     with pytest.raises(Refusal) as err:
         plan_distributed(params, snapshot)
@@ -271,12 +289,12 @@ def test_plan_distributed_refuses(params, snapshot, fragments):
 
 
 @pytest.mark.parametrize('params, current, target, expected', [
-    (d(), {'type': 'distributed', 'column': 'customer_id'}, None, []),
-    (d(column='id'), {'type': 'distributed', 'column': 'customer_id'}, None,
+    (dist_params(), {'type': 'distributed', 'column': 'customer_id'}, None, []),
+    (dist_params(column='id'), {'type': 'distributed', 'column': 'customer_id'}, None,
      ['distribution column is customer_id (asked: id)']),
-    (d(shard_count=4), {'type': 'distributed', 'column': 'customer_id', 'shard_count': 4}, None, []),
-    (d(), {'type': 'single_shard', 'column': None}, None, ['it is a single-shard distributed table']),
-    (d(), {'type': 'append', 'column': 'customer_id'}, None, ['it is append-distributed']),
+    (dist_params(shard_count=4), {'type': 'distributed', 'column': 'customer_id', 'shard_count': 4}, None, []),
+    (dist_params(), {'type': 'single_shard', 'column': None}, None, ['it is a single-shard distributed table']),
+    (dist_params(), {'type': 'append', 'column': 'customer_id'}, None, ['it is append-distributed']),
 ])
 def test_distributed_differences(params, current, target, expected):
     assert distributed_differences(params, current, target).sentences() == expected
@@ -285,27 +303,29 @@ def test_distributed_differences(params, current, target, expected):
 # --- reference ---------------------------------------------------------------------------------------------------
 
 REF_PLANS = [
-    ('local -> reference', r(), snap(trow('customers')),
+    Plan('local -> reference', ref_params(), snap(table_row('customers')),
      ["SELECT create_reference_table('public.customers'::regclass)"], {'type': 'reference', 'shard_count': 1}),
-    ('with rows and truncate', r(truncate_local_data=True), snap(trow('customers'), rows=3),
+    Plan('with rows and truncate', ref_params(truncate_local_data=True), snap(table_row('customers'), rows=3),
      ['BEGIN', "SELECT create_reference_table('public.customers'::regclass)",
       "SELECT truncate_local_data_after_distributing_table('public.customers'::regclass)", 'COMMIT'], {}),
-    ('reference already', r(), snap(ref()), [], {'type': 'reference'}),
-    ('distributed -> reference with allow_redistribute', r(name='users', allow_redistribute=True),
+    Plan('reference already', ref_params(), snap(ref()), [], {'type': 'reference'}),
+    Plan('distributed -> reference with allow_redistribute', ref_params(name='users', allow_redistribute=True),
      snap(dist('users', column='id', rf=1)),
      ["SELECT undistribute_table('public.users'::regclass)",
       "SELECT create_reference_table('public.users'::regclass)"], {'type': 'reference'}),
-    ('absent: undistribute', r(state='absent'), snap(ref()),
+    Plan('absent: undistribute', ref_params(state='absent'), snap(ref()),
      ["SELECT undistribute_table('public.customers'::regclass)"], {'type': 'local'}),
-    ('absent with foreign keys', r(state='absent', cascade_via_foreign_keys=True), snap(ref()),
+    Plan('absent with foreign keys', ref_params(state='absent', cascade_via_foreign_keys=True), snap(ref()),
      ["SELECT undistribute_table('public.customers'::regclass, cascade_via_foreign_keys => true)"], {}),
-    ('absent: local already', r(state='absent'), snap(trow('customers')), [], {'type': 'local'}),
-    ('absent: distributed left alone', r(name='orders', state='absent'), snap(dist()), [], {'type': 'distributed'}),
+    Plan('absent: local already',
+     ref_params(state='absent'), snap(table_row('customers')), [], {'type': 'local'}),
+    Plan('absent: distributed left alone',
+     ref_params(name='orders', state='absent'), snap(dist()), [], {'type': 'distributed'}),
 ]
 
 
-@pytest.mark.parametrize('params, snapshot, queries, after', [x[1:] for x in REF_PLANS],
-                         ids=[x[0] for x in REF_PLANS])
+@pytest.mark.parametrize('params, snapshot, queries, after', [c[1:] for c in REF_PLANS],
+                         ids=[c.id for c in REF_PLANS])
 def test_plan_reference(params, snapshot, queries, after):
     result = plan_reference(params, snapshot)
     assert rendered(result.units) == queries
@@ -314,11 +334,13 @@ def test_plan_reference(params, snapshot, queries, after):
 
 
 @pytest.mark.parametrize('params, snapshot, fragments', [
-    (r(), snap(None), ['table customers does not exist']),
-    (r(name='orders'), snap(dist()), ['public.orders is a distributed table (distributed by customer_id)',
-                                      'allow_redistribute: true', 'nothing was changed']),
-    (r(), snap(trow('customers'), nodes={'registered': 0, 'shard_nodes': 0}), ['no node is registered']),
-    (r(), snap(trow('customers', relkind='S')), ['public.customers is a sequence, not a table']),
+    (ref_params(), snap(None), ['table customers does not exist']),
+    (ref_params(name='orders'), snap(dist()),
+     ['public.orders is a distributed table (distributed by customer_id)', 'allow_redistribute: true',
+      'nothing was changed']),
+    (ref_params(), snap(table_row('customers'), nodes={'registered': 0, 'shard_nodes': 0}),
+     ['no node is registered']),
+    (ref_params(), snap(table_row('customers', relkind='S')), ['public.customers is a sequence, not a table']),
 ])
 def test_plan_reference_refuses(params, snapshot, fragments):
     with pytest.raises(Refusal) as err:
