@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.pgcitus.cluster.plugins.modules import citus_info
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_info as citus_info
 
 NODES = [
     dict(nodeid=1, groupid=0, name='c1', port=5432, role='primary'),
