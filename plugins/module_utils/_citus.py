@@ -79,9 +79,6 @@ class Driver:
 DRIVER = Driver()
 DRIVER.use(None)
 
-REPLICATION_FACTOR_MIN = 1
-REPLICATION_FACTOR_MAX = 100
-
 
 def citus_common_argument_spec() -> dict[str, Any]:
     """Connection options, with community.postgresql's names and meaning."""
@@ -187,8 +184,8 @@ class Difference:
 
 
 class Differences:
-    """The differences found, after community.docker's DifferenceTracker: both the refusal message and the diff
-    are built from these entries, never from prose."""
+    """The differences found, after community.docker's DifferenceTracker: the refusal message is built from these
+    entries, never from prose."""
 
     def __init__(self) -> None:
         self._items: list[Difference] = []
@@ -216,9 +213,6 @@ class Differences:
     def text(self) -> str:
         return '; '.join(self.sentences())
 
-    def diff(self) -> dict[str, dict[str, Any]]:
-        """before/after as Ansible's diff mode shows them: only the differing names."""
-        return {'before': {d.name: d.actual for d in self._items}, 'after': {d.name: d.wanted for d in self._items}}
 
 
 class StepFailed(Exception):

@@ -15,8 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+# The ranges Citus accepts, here because its out-of-range messages are translated with them; the table modules'
+# own checks (validate_distributed) quote the same constants.
 SHARD_COUNT_MIN = 1
 SHARD_COUNT_MAX = 64000
+REPLICATION_FACTOR_MIN = 1
+REPLICATION_FACTOR_MAX = 100
 
 CITUS_ROLE_HINT = "run the pgcitus.cluster.citus role on it"
 

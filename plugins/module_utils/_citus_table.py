@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
-    REPLICATION_FACTOR_MAX,
-    REPLICATION_FACTOR_MIN,
     Cast,
     CitusDB,
     Differences,
@@ -27,7 +25,12 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     read_table,
     table_facts,
 )
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import SHARD_COUNT_MAX, SHARD_COUNT_MIN
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_errors import (
+    REPLICATION_FACTOR_MAX,
+    REPLICATION_FACTOR_MIN,
+    SHARD_COUNT_MAX,
+    SHARD_COUNT_MIN,
+)
 
 COLOCATE_KEYWORDS = ('default', 'none')
 
