@@ -58,8 +58,8 @@ class TablePlan:
 
 
 def table_argument_spec(**own: dict[str, Any]) -> dict[str, Any]:
-    """The argument spec of both table modules: the connection, name, state and the options they share, then
-    the module's own (in documentation order)."""
+    """The argument spec of both table modules: the connection and name, the module's own options, then the
+    options both share (allow_redistribute, truncate_local_data, cascade_via_foreign_keys, state)."""
     spec = citus_common_argument_spec()
     spec['name'] = dict(type='str', required=True)
     spec.update(own)
