@@ -6,6 +6,7 @@ add, existing), the drain step, and the run. The module file holds only its docu
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
@@ -60,6 +61,55 @@ OTHER_SHARD_NODES = (
 )
 
 
+
+@dataclass(frozen=True)
+class NodeParams:
+    """The module's options, once validate() accepted them (the argument spec in plugins/modules/citus_node.py holds
+    the same names and defaults)."""
+    name: str
+    port: int = 5432
+    state: str = 'present'
+    role: str = 'primary'
+    group_id: int | None = None
+    primary_name: str | None = None
+    primary_port: int = 5432
+    cluster: str = 'default'
+    should_have_shards: bool | None = None
+    coordinator: bool = False
+    drain: bool = False
+    shard_transfer_mode: str | None = None
+    timeout: int = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> NodeParams:
+        """From module.params (options the module does not have, like the login ones, are left out)."""
+        given = {f.name: params[f.name] for f in fields(cls) if params.get(f.name) is not None}
+        return cls(**given)
+
+    @property
+    def here(self) -> str:
+        return endpoint(self.name, self.port)
+
+    @property
+    def primary_endpoint(self) -> str:
+        return endpoint(self.primary_name or '', self.primary_port)
+
+
+@dataclass
+class NodeState:
+    """What the catalogs hold for the request (read_snapshot reads only what the case needs). Rows are pg_dist_node
+    rows with NODE_COLUMNS."""
+    node: dict[str, Any] | None = None  # the node name:port, if registered
+    coordinator: dict[str, Any] | None = None  # the primary of group 0 (coordinator: true)
+    primary: dict[str, Any] | None = None  # primary_name:primary_port (a secondary named by its primary)
+    placements: int = 0  # placements of the node's group (state: absent)
+    tables: list[str] = field(default_factory=list)  # the tables those placements belong to
+    max_rf: int = 0  # the highest replication factor among them
+    others: int = 0  # active primaries of other groups that should have shards (drain: true)
+    drained: list[str] = field(default_factory=list)  # other nodes that a drain would empty too
+    sole: list[tuple[int, str]] = field(default_factory=list)  # (shardid, table) held only here (state: disabled)
+
+
 def validate(params: dict[str, Any]) -> str | None:
     """Reject bad option combinations before connecting. Returns a message or None."""
     name = (params.get('name') or '').strip()
@@ -103,31 +153,30 @@ def validate(params: dict[str, Any]) -> str | None:
     return None
 
 
-def name_warnings(params: dict[str, Any]) -> list[str]:
+def name_warnings(params: NodeParams) -> list[str]:
     """Names that work only on one machine."""
-    if params['state'] == 'absent' or params['name'].strip().lower() != 'localhost':
+    if params.state == 'absent' or params.name.strip().lower() != 'localhost':
         return []
-    if params.get('coordinator'):
+    if params.coordinator:
         return ["the coordinator is registered as localhost: Citus then refuses to add workers; use the name the "
                 "workers reach the coordinator by, unless this is a single-node cluster"]
     return ["node name localhost means a different server to every node: use the name the coordinator and the other "
             "workers reach it by"]
 
 
-def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
+def new_node(params: NodeParams, groupid: int | None) -> dict[str, Any]:
     """The node as it will be once added (values only Citus knows are None)."""
-    coordinator = bool(params.get('coordinator'))
-    shards = params.get('should_have_shards')
+    shards = params.should_have_shards
     if shards is None:
         # Citus adds every node with shouldhaveshards true (secondaries too), the coordinator with false
-        shards = not coordinator
+        shards = not params.coordinator
     return {
         'nodeid': None,
-        'groupid': 0 if coordinator else groupid,
-        'name': params['name'],
-        'port': params['port'],
-        'role': 'primary' if coordinator else params['role'],
-        'cluster': params['cluster'],
+        'groupid': 0 if params.coordinator else groupid,
+        'name': params.name,
+        'port': params.port,
+        'role': 'primary' if params.coordinator else params.role,
+        'cluster': params.cluster,
         'isactive': True,
         'should_have_shards': shards,
         'hasmetadata': None,
@@ -135,12 +184,12 @@ def new_node(params: dict[str, Any], groupid: int | None) -> dict[str, Any]:
     }
 
 
-def mismatches(params: dict[str, Any], node: dict[str, Any], wanted_group: int | None) -> Differences:
+def mismatches(params: NodeParams, node: dict[str, Any], wanted_group: int | None) -> Differences:
     """What differs between a registered node and the request (the group only when one was asked for)."""
     diffs = Differences()
-    diffs.compare('role', params['role'], node['role'])
+    diffs.compare('role', params.role, node['role'])
     diffs.compare('groupid', wanted_group, node['groupid'], label='group')
-    diffs.compare('cluster', params['cluster'], node['cluster'])
+    diffs.compare('cluster', params.cluster, node['cluster'])
     return diffs
 
 
@@ -153,13 +202,10 @@ class Drain:
     """The drain step: start the background rebalancer in drain_only mode (or follow the rebalance job already
     running), follow it, then check that no placement of a distributed table is left on the node."""
 
-    def __init__(self, here: str, groupid: int, params: dict[str, Any]):
+    def __init__(self, here: str, groupid: int, params: NodeParams):
         self.here, self.groupid = here, groupid
-        self.timeout = params.get('timeout')
-        if self.timeout is None:
-            self.timeout = DEFAULT_TIMEOUT
-        self.statement = rebalance_start_statement(drain_only=True,
-                                                   shard_transfer_mode=params.get('shard_transfer_mode'))
+        self.timeout = params.timeout
+        self.statement = rebalance_start_statement(drain_only=True, shard_transfer_mode=params.shard_transfer_mode)
         self.statement.action = 'drain'
         self.report: JobReport | None = None
 
@@ -188,62 +234,38 @@ class Drain:
         return self.report.result()
 
 
-def plan(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict[str, Any]]:
-    """Decide what to run. snap holds catalog reads: node, coordinator, primary, placements, tables, max_rf,
-    sole (list of (shardid, table)), others (active primaries that should have shards, other groups).
-
-    Returns (units, predicted node after). Raises Refusal when the request cannot be met safely.
-    """
-    node = snap.get('node')
-    if params['state'] == 'absent':
-        return ([], {}) if node is None else plan_absent(params, snap, node)
-    wanted_group = wanted_group_id(params, snap)
+def plan(params: NodeParams, state: NodeState) -> tuple[list[Unit], dict[str, Any]]:
+    """Decide what to run, by case. Returns (units, predicted node after). Raises Refusal when the request cannot be
+    met safely."""
+    node = state.node
+    if params.state == 'absent':
+        return ([], {}) if node is None else plan_absent(params, state, node)
+    wanted_group = wanted_group_id(params, state)
     if node is None:
-        return plan_coordinator(params, snap) if params.get('coordinator') else plan_add(params, wanted_group)
-    return plan_existing(params, snap, node, wanted_group)
+        return plan_coordinator(params, state) if params.coordinator else plan_add(params, wanted_group)
+    return plan_existing(params, state, node, wanted_group)
 
 
-def wanted_group_id(params: dict[str, Any], snap: dict[str, Any]) -> int | None:
+def wanted_group_id(params: NodeParams, state: NodeState) -> int | None:
     """The group asked for: group_id, or the primary's group for a secondary named by its primary."""
-    here = endpoint(params['name'], params['port'])
-    wanted_group = params.get('group_id')
-    primary = snap.get('primary')
-    if params.get('primary_name'):
-        pe = endpoint(params['primary_name'], params['primary_port'])
-        if primary is None:
-            raise Refusal(f"primary {pe} of secondary {here} is not registered: add it first with "
-                          f"pgcitus.cluster.citus_node")
-        wanted_group = primary['groupid']
-    return wanted_group
+    if not params.primary_name:
+        return params.group_id
+    if state.primary is None:
+        raise Refusal(f"primary {params.primary_endpoint} of secondary {params.here} is not registered: add it first "
+                      f"with pgcitus.cluster.citus_node")
+    return state.primary['groupid']
 
 
-def plan_absent(params: dict[str, Any], snap: dict[str, Any], node: dict[str, Any]
-                ) -> tuple[list[Unit], dict[str, Any]]:
+def plan_absent(params: NodeParams, state: NodeState, node: dict[str, Any]) -> tuple[list[Unit], dict[str, Any]]:
     """Remove a registered node; with drain: true, move its placements off it first through the rebalancer."""
-    name, port = params['name'], params['port']
-    here = endpoint(name, port)
+    name, port, here = params.name, params.port, params.here
     units: list[Unit] = []
-    if params.get('coordinator') and node['groupid'] != 0:
+    if params.coordinator and node['groupid'] != 0:
         raise Refusal(f"node {here} is a worker in group {node['groupid']}, not the coordinator: "
                       f"drop coordinator: true to remove it")
-    placements = int(snap.get('placements') or 0) if node['role'] == 'primary' else 0
+    placements = int(state.placements or 0) if node['role'] == 'primary' else 0
     if placements:
-        tables = ', '.join(snap.get('tables') or [])
-        if not params.get('drain'):
-            raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}): use drain: true "
-                          f"to move its shards first, nothing was changed")
-        others = int(snap.get('others') or 0)
-        needed = max(int(snap.get('max_rf') or 1), 1)
-        if others < needed:
-            raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}) and only {others} "
-                          f"other active node(s) with should_have_shards can take them ({needed} needed for the "
-                          f"replication factor): add a worker first, nothing was changed")
-        drained = list(snap.get('drained') or [])
-        if drained:
-            raise Refusal(f"node {here} cannot be drained alone: Citus's drain (citus_rebalance_start with "
-                          f"drain_only) moves the placements off every node whose should_have_shards is false, and "
-                          f"{', '.join(drained)} has should_have_shards false too: set should_have_shards: true on "
-                          f"it first (or drain it as well), nothing was changed")
+        check_drain(params, state, placements)
         set_false = bool(node['should_have_shards'])
         if set_false:
             units.append(Unit([property_statement(name, port, False)],
@@ -258,14 +280,33 @@ def plan_absent(params: dict[str, Any], snap: dict[str, Any], node: dict[str, An
     return units, {}
 
 
-def plan_coordinator(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list[Unit], dict[str, Any]]:
+def check_drain(params: NodeParams, state: NodeState, placements: int) -> None:
+    """A node that holds placements is removed only through a drain that can put them elsewhere."""
+    here, tables = params.here, ', '.join(state.tables)
+    if not params.drain:
+        raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}): use drain: true "
+                      f"to move its shards first, nothing was changed")
+    others = int(state.others or 0)
+    needed = max(int(state.max_rf or 1), 1)
+    if others < needed:
+        raise Refusal(f"node {here} holds {placements} shard placements (tables: {tables}) and only {others} "
+                      f"other active node(s) with should_have_shards can take them ({needed} needed for the "
+                      f"replication factor): add a worker first, nothing was changed")
+    if state.drained:
+        raise Refusal(f"node {here} cannot be drained alone: Citus's drain (citus_rebalance_start with "
+                      f"drain_only) moves the placements off every node whose should_have_shards is false, and "
+                      f"{', '.join(state.drained)} has should_have_shards false too: set should_have_shards: true on "
+                      f"it first (or drain it as well), nothing was changed")
+
+
+def plan_coordinator(params: NodeParams, state: NodeState) -> tuple[list[Unit], dict[str, Any]]:
     """Register (or rename) the coordinator, group 0, with citus_set_coordinator_host."""
-    name, port = params['name'], params['port']
-    coord = snap.get('coordinator')
+    name, port = params.name, params.port
+    coord = state.coordinator
     statements = [Statement("SELECT citus_set_coordinator_host(%s, %s)", (name, port), action='coordinator')]
     after = dict(coord) if coord else new_node(params, 0)
     after.update(name=name, port=port)
-    wanted = params.get('should_have_shards')
+    wanted = params.should_have_shards
     current = coord['should_have_shards'] if coord else False
     if wanted is not None and wanted != current:
         statements.append(property_statement(name, port, wanted))
@@ -273,114 +314,113 @@ def plan_coordinator(params: dict[str, Any], snap: dict[str, Any]) -> tuple[list
     return [Unit(statements, transaction=len(statements) > 1)], after
 
 
-def plan_add(params: dict[str, Any], wanted_group: int | None) -> tuple[list[Unit], dict[str, Any]]:
+def plan_add(params: NodeParams, wanted_group: int | None) -> tuple[list[Unit], dict[str, Any]]:
     """Add a node that is not registered: a primary worker, or a secondary of a registered primary."""
-    name, port = params['name'], params['port']
-    here = endpoint(name, port)
-    if params['state'] == 'disabled':
-        raise Refusal(f"node {here} is not registered, so it cannot be disabled: add it with state: present first")
-    cluster = None if params['cluster'] == 'default' else params['cluster']
-    if params['role'] == 'secondary' and params.get('primary_name'):
-        statements = [citus_call('citus_add_secondary_node', name, port, params['primary_name'],
-                                 params['primary_port'], nodecluster=cluster, action='add')]
+    name, port = params.name, params.port
+    if params.state == 'disabled':
+        raise Refusal(f"node {params.here} is not registered, so it cannot be disabled: add it with state: present "
+                      f"first")
+    cluster = None if params.cluster == 'default' else params.cluster
+    if params.role == 'secondary' and params.primary_name:
+        statements = [citus_call('citus_add_secondary_node', name, port, params.primary_name, params.primary_port,
+                                 nodecluster=cluster, action='add')]
     else:
         statements = [citus_call('citus_add_node', name, port, groupid=wanted_group,
-                                 noderole=None if params['role'] == 'primary' else params['role'],
+                                 noderole=None if params.role == 'primary' else params.role,
                                  nodecluster=cluster, action='add')]
-    after = new_node(params, wanted_group)
-    wanted = params.get('should_have_shards')
-    if wanted is not None and params['role'] == 'primary' and wanted is False:
+    if params.role == 'primary' and params.should_have_shards is False:
         statements.append(property_statement(name, port, False))
-    return [Unit(statements, transaction=len(statements) > 1)], after
+    return [Unit(statements, transaction=len(statements) > 1)], new_node(params, wanted_group)
 
 
-def plan_existing(params: dict[str, Any], snap: dict[str, Any], node: dict[str, Any], wanted_group: int | None
+def plan_existing(params: NodeParams, state: NodeState, node: dict[str, Any], wanted_group: int | None
                   ) -> tuple[list[Unit], dict[str, Any]]:
     """A registered node: refuse what cannot change in place, then activate, disable or set should_have_shards."""
-    name, port = params['name'], params['port']
-    here = endpoint(name, port)
-    state = params['state']
+    name, port, here = params.name, params.port, params.here
     units: list[Unit] = []
-    if params.get('coordinator') and node['groupid'] != 0:
-        raise Refusal(f"node {here} is registered as a worker in group {node['groupid']}, not as the coordinator: "
-                      f"remove it first (state: absent) to register it as the coordinator")
-    if not params.get('coordinator') and node['groupid'] == 0 and node['role'] == 'primary':
-        if state == 'disabled':
-            raise Refusal(f"node {here} is the coordinator, which cannot be disabled")
-        raise Refusal(f"node {here} is registered as the coordinator (group 0): set coordinator: true to manage it")
-    diffs = Differences() if params.get('coordinator') else mismatches(params, node, wanted_group)
-    if diffs:
-        raise Refusal(f"node {here} is registered differently: {diffs.text()}. The role, group and cluster of a "
-                      f"registered node cannot be changed in place: remove it (state: absent, with drain: true if it "
-                      f"holds shards) and add it again")
-
+    check_registered_as(params, node, wanted_group)
     after = dict(node)
-    if state == 'present' and not node['isactive']:
+    if params.state == 'present' and not node['isactive']:
         units.append(Unit([Statement("SELECT citus_activate_node(%s, %s)", (name, port), action='activate')],
                           done=f"node {here} was activated"))
         after['isactive'] = True
-    if state == 'disabled' and node['isactive']:
-        sole = snap.get('sole') or []
-        if node['role'] == 'primary' and sole:
-            shardid, table = sole[0]
-            raise Refusal(f"node {here} holds the only placement of {len(sole)} shard(s) (first: shard {shardid} "
-                          f"of {table}): move its shards away first (state: absent with drain: true) or add "
-                          f"replicas; nothing was changed")
+    if params.state == 'disabled' and node['isactive']:
+        if node['role'] == 'primary' and state.sole:
+            shardid, table = state.sole[0]
+            raise Refusal(f"node {here} holds the only placement of {len(state.sole)} shard(s) (first: shard "
+                          f"{shardid} of {table}): move its shards away first (state: absent with drain: true) or "
+                          f"add replicas; nothing was changed")
         units.append(Unit([citus_call('citus_disable_node', name, port, synchronous=True, action='disable')],
                           done=f"node {here} was disabled"))
         after['isactive'] = False
-    wanted = params.get('should_have_shards')
+    wanted = params.should_have_shards
     if wanted is not None and wanted != node['should_have_shards']:
         units.append(Unit([property_statement(name, port, wanted)]))
         after['should_have_shards'] = wanted
     return units, after
 
 
-def read_snapshot(db: CitusDB, params: dict[str, Any]) -> dict[str, Any]:
-    name, port = params['name'], params['port']
-    snap: dict[str, Any] = {'node': db.fetchone(NODE_BY_ENDPOINT, (name, port))}
-    if params.get('coordinator'):
-        snap['coordinator'] = db.fetchone(COORDINATOR_ROW)
-    if params.get('primary_name') and params['state'] != 'absent':
-        snap['primary'] = db.fetchone(NODE_BY_ENDPOINT, (params['primary_name'], params['primary_port']))
-    node = snap['node']
-    if node is not None and node['role'] == 'primary':
-        if params['state'] == 'absent':
-            row = db.fetchone(GROUP_PLACEMENTS, (node['groupid'],))
-            snap.update(placements=row['placements'], tables=list(row['tables'] or []), max_rf=row['max_rf'])
-            if row['placements'] and params.get('drain'):
-                others = db.fetchone(OTHER_SHARD_NODES, (node['groupid'], node['groupid']))
-                snap.update(others=others['n'], drained=list(others['drained'] or []))
-        elif params['state'] == 'disabled' and node['isactive']:
-            snap['sole'] = [(r['shardid'], r['table_name']) for r in db.fetchall(SOLE_PLACEMENTS, (node['groupid'],))]
-    return snap
+def check_registered_as(params: NodeParams, node: dict[str, Any], wanted_group: int | None) -> None:
+    """The role, group and cluster of a registered node cannot change in place: refuse a request that differs."""
+    here = params.here
+    if params.coordinator and node['groupid'] != 0:
+        raise Refusal(f"node {here} is registered as a worker in group {node['groupid']}, not as the coordinator: "
+                      f"remove it first (state: absent) to register it as the coordinator")
+    if not params.coordinator and node['groupid'] == 0 and node['role'] == 'primary':
+        if params.state == 'disabled':
+            raise Refusal(f"node {here} is the coordinator, which cannot be disabled")
+        raise Refusal(f"node {here} is registered as the coordinator (group 0): set coordinator: true to manage it")
+    diffs = Differences() if params.coordinator else mismatches(params, node, wanted_group)
+    if diffs:
+        raise Refusal(f"node {here} is registered differently: {diffs.text()}. The role, group and cluster of a "
+                      f"registered node cannot be changed in place: remove it (state: absent, with drain: true if it "
+                      f"holds shards) and add it again")
+
+
+def read_snapshot(db: CitusDB, params: NodeParams) -> NodeState:
+    """The catalog reads the request's case needs, all before any write."""
+    state = NodeState(node=db.fetchone(NODE_BY_ENDPOINT, (params.name, params.port)))
+    if params.coordinator:
+        state.coordinator = db.fetchone(COORDINATOR_ROW)
+    if params.primary_name and params.state != 'absent':
+        state.primary = db.fetchone(NODE_BY_ENDPOINT, (params.primary_name, params.primary_port))
+    node = state.node
+    if node is None or node['role'] != 'primary':
+        return state
+    if params.state == 'absent':
+        row = db.fetchone(GROUP_PLACEMENTS, (node['groupid'],))
+        state.placements, state.tables, state.max_rf = row['placements'], list(row['tables'] or []), row['max_rf']
+        if row['placements'] and params.drain:
+            others = db.fetchone(OTHER_SHARD_NODES, (node['groupid'], node['groupid']))
+            state.others, state.drained = others['n'], list(others['drained'] or [])
+    elif params.state == 'disabled' and node['isactive']:
+        state.sole = [(r['shardid'], r['table_name']) for r in db.fetchall(SOLE_PLACEMENTS, (node['groupid'],))]
+    return state
 
 
 def run_node_module(module: Any) -> None:
     """Validate, read the catalogs, plan, run (or render in check mode), and exit the module."""
-    params = module.params
-    error = validate(params)
+    error = validate(module.params)
     if error:
         module.fail_json(msg=error)
-
+    params = NodeParams.from_params(module.params)
     for warning in name_warnings(params):
         module.warn(warning)
-    here = endpoint(params['name'], params['port'])
-    db = CitusDB(module, {'node': here})
+    db = CitusDB(module, {'node': params.here})
     db.require_citus()
-    snap = read_snapshot(db, params)
-    before = snap['node'] or {}
-    if params.get('coordinator') and params['state'] != 'absent' and not snap['node'] and snap.get('coordinator'):
-        before = snap['coordinator']
+    state = read_snapshot(db, params)
+    before = state.node or {}
+    if params.coordinator and params.state != 'absent' and not state.node and state.coordinator:
+        before = state.coordinator
     try:
-        units, after = plan(params, snap)
+        units, after = plan(params, state)
     except Refusal as exc:
         db.close()
         module.fail_json(msg=exc.msg, node=before, queries=[])
     db.run(units)
     changed = bool(units)
     if changed and not module.check_mode:
-        after = db.fetchone(NODE_BY_ENDPOINT, (params['name'], params['port'])) or {}
+        after = db.fetchone(NODE_BY_ENDPOINT, (params.name, params.port)) or {}
     db.close()
     result: dict[str, Any] = dict(changed=changed, node=after, queries=db.queries)
     drains = [unit.step for unit in units if isinstance(unit.step, Drain)]
@@ -389,4 +429,3 @@ def run_node_module(module: Any) -> None:
     if module._diff:
         result['diff'] = dict(before=before, after=after)
     module.exit_json(**result)
-

@@ -9,7 +9,7 @@ Pure functions over catalog snapshots (unit tested without a server) plus the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
@@ -55,6 +55,44 @@ class TablePlan:
     units: list[Unit] = field(default_factory=list)
     after: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TableParams:
+    """The options of either table module, once validated (table_argument_spec and the modules' own options hold the
+    same names and defaults; citus_reference_table has none of the distribution options)."""
+    name: str
+    state: str = 'present'
+    db: str | None = None
+    allow_redistribute: bool = False
+    truncate_local_data: bool = False
+    cascade_via_foreign_keys: bool = False
+    column: str | None = None
+    shard_count: int | None = None
+    colocate_with: str = 'default'
+    replication_factor: int | None = None
+    concurrently: bool = False
+    cascade_to_colocated: bool | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> TableParams:
+        """From module.params (the connection options are left out)."""
+        return cls(**{f.name: params[f.name] for f in fields(cls) if params.get(f.name) is not None})
+
+
+@dataclass
+class TableState:
+    """What the catalogs hold for the request (read_snapshot reads only what the case needs)."""
+    db: str | None = None  # the database, for messages
+    table: dict[str, Any] | None = None  # TABLE_QUERY row of the table (read_table), None if it does not exist
+    foreign_keys: list[str] = field(default_factory=list)  # its foreign keys, when it may be undistributed
+    nodes: dict[str, Any] = field(default_factory=dict)  # NODES_QUERY: registered nodes, nodes that take shards
+    colocated: list[str] = field(default_factory=list)  # the other tables of its colocation group
+    settings: dict[str, Any] = field(default_factory=dict)  # SETTINGS_QUERY: the session's shard count and factor
+    column: dict[str, Any] | None = None  # COLUMN_QUERY row of the distribution column, None if it has none
+    target: dict[str, Any] | None = None  # TABLE_QUERY row of the colocate_with table
+    same_column_in_target: bool = False  # the table has a column named like the target's distribution column
+    rows: int = 0  # its rows, counted only when a change is planned
 
 
 def table_argument_spec(**own: dict[str, Any]) -> dict[str, Any]:
@@ -126,19 +164,19 @@ def validate_reference(params: dict[str, Any]) -> str | None:
     return None
 
 
-def wanted_distribution(params: dict[str, Any], settings: dict[str, Any], target: dict[str, Any] | None
+def wanted_distribution(params: TableParams, settings: dict[str, Any], target: dict[str, Any] | None
                         ) -> dict[str, Any]:
     """Shard count and replication factor the table will have once created."""
     if target:
         shard_count = target.get('shard_count')
-        rf = params.get('replication_factor') or target.get('replication_factor')
+        rf = params.replication_factor or target.get('replication_factor')
     else:
-        shard_count = params.get('shard_count') or int(settings.get('shard_count') or 32)
-        rf = params.get('replication_factor') or int(settings.get('replication_factor') or 1)
+        shard_count = params.shard_count or int(settings.get('shard_count') or 32)
+        rf = params.replication_factor or int(settings.get('replication_factor') or 1)
     return {'shard_count': shard_count, 'replication_factor': rf}
 
 
-def distributed_differences(params: dict[str, Any], current: dict[str, Any], target: dict[str, Any] | None
+def distributed_differences(params: TableParams, current: dict[str, Any], target: dict[str, Any] | None
                             ) -> Differences:
     """How an existing Citus table differs from the request (empty: as asked)."""
     diffs = Differences()
@@ -148,34 +186,34 @@ def distributed_differences(params: dict[str, Any], current: dict[str, Any], tar
                   'append': 'it is append-distributed', 'range': 'it is range-distributed'}
         diffs.add('type', 'distributed', kind, sentence=labels.get(kind, f"it is a {kind} table"))
         return diffs
-    if current.get('column') != params['column']:
-        diffs.add('column', params['column'], current.get('column'), label='distribution column')
-    diffs.compare('shard_count', params.get('shard_count'), current.get('shard_count'))
+    if current.get('column') != params.column:
+        diffs.add('column', params.column, current.get('column'), label='distribution column')
+    diffs.compare('shard_count', params.shard_count, current.get('shard_count'))
     if target is not None and current.get('colocation_id') != target.get('colocation_id'):
         diffs.add('colocation_id', target.get('colocation_id'), current.get('colocation_id'),
                   sentence=f"it is not colocated with {target['name']} (colocation group "
                            f"{current.get('colocation_id')}, {target['name']} is in {target.get('colocation_id')})")
-    diffs.compare('replication_factor', params.get('replication_factor'), current.get('replication_factor'))
+    diffs.compare('replication_factor', params.replication_factor, current.get('replication_factor'))
     return diffs
 
 
-def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, set_rf: int | None,
+def create_distributed_units(params: TableParams, qualified: str, rows: int, set_rf: int | None,
                              target_name: str | None) -> list[Unit]:
     """create_distributed_table[_concurrently] (with SET LOCAL, or SET for the concurrent form, of the replication
     factor) and the truncation of the hidden local copy when asked."""
-    concurrently = bool(params.get('concurrently'))
+    concurrently = bool(params.concurrently)
     func = 'create_distributed_table_concurrently' if concurrently else 'create_distributed_table'
-    colocate = (params.get('colocate_with') or 'default').strip()
+    colocate = (params.colocate_with or 'default').strip()
     colocate_with = target_name or (colocate.lower() if colocate.lower() != 'default' else None)
-    create = citus_call(func, Cast(qualified, 'regclass'), params['column'], colocate_with=colocate_with,
-                        shard_count=params.get('shard_count'), action='distribute')
+    create = citus_call(func, Cast(qualified, 'regclass'), params.column, colocate_with=colocate_with,
+                        shard_count=params.shard_count, action='distribute')
     truncate = Statement("SELECT truncate_local_data_after_distributing_table(%s::regclass)", (qualified,),
                          action='truncate')
-    wants_truncate = bool(params.get('truncate_local_data')) and rows > 0
+    wants_truncate = bool(params.truncate_local_data) and rows > 0
     if concurrently:
         # not allowed in a transaction block, so no SET LOCAL: the setting lasts for the module's own session
         statements = [] if set_rf is None else [Statement("SET citus.shard_replication_factor = %s", (set_rf,))]
-        units = [Unit(statements + [create], done=f"{qualified} was distributed by {params['column']}")]
+        units = [Unit(statements + [create], done=f"{qualified} was distributed by {params.column}")]
         if wants_truncate:
             units.append(Unit([truncate]))
         return units
@@ -188,9 +226,9 @@ def create_distributed_units(params: dict[str, Any], qualified: str, rows: int, 
     return [Unit(statements, transaction=len(statements) > 1)]
 
 
-def check_foreign_keys(snap: dict[str, Any], qualified: str, cascade: bool, why: str | None = None) -> None:
+def check_foreign_keys(state: TableState, qualified: str, cascade: bool, why: str | None = None) -> None:
     """undistribute_table refuses a table linked by foreign keys unless it cascades: say so before anything runs."""
-    fks = snap.get('foreign_keys') or []
+    fks = state.foreign_keys or []
     if not fks or cascade:
         return
     if why:
@@ -209,11 +247,11 @@ def undistribute_unit(qualified: str, kind: str, cascade: bool = False) -> Unit:
                      f"table); fix the cause and run the task again")
 
 
-def missing_table(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
+def missing_table(params: TableParams, state: TableState) -> TablePlan:
     """The plan for a table that does not exist: nothing to undistribute (absent), a refusal (present)."""
-    if params['state'] == 'absent':
-        return TablePlan(warnings=[f"table {params['name']} does not exist; nothing to undistribute"])
-    raise Refusal(f"table {params['name']} does not exist in database {snap.get('db') or '(default)'}: create it "
+    if params.state == 'absent':
+        return TablePlan(warnings=[f"table {params.name} does not exist; nothing to undistribute"])
+    raise Refusal(f"table {params.name} does not exist in database {state.db or '(default)'}: create it "
                   f"first (check the name and schema)")
 
 
@@ -236,34 +274,33 @@ class Distribution:
         return self.target['name'] if self.target else None
 
 
-def plan_distributed(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
-    """snap: table (TABLE_QUERY row or None), column (COLUMN_QUERY row or None), target (TABLE_QUERY row of
-    colocate_with or None), settings, nodes, rows (int or None), same_column_in_target (bool)."""
-    row = snap.get('table')
+def plan_distributed(params: TableParams, state: TableState) -> TablePlan:
+    """citus_distributed_table's plan, by case: missing, undistribute, create, nothing, alter, recreate."""
+    row = state.table
     if row is None:
-        return missing_table(params, snap)
-    if params['state'] == 'absent':
-        return plan_undistribute(params, snap, row)
+        return missing_table(params, state)
+    if params.state == 'absent':
+        return plan_undistribute(params, state, row)
     result = TablePlan()
-    dist = read_distribution(params, snap, row, result)
+    dist = read_distribution(params, state, row, result)
     if dist.current['type'] in ('local', 'citus_local'):
-        return plan_create(params, snap, dist, result)
+        return plan_create(params, state, dist, result)
     diffs = distributed_differences(params, dist.current, dist.target)
     if not diffs:
         result.after = dist.current
         return result
-    if not params.get('allow_redistribute'):
+    if not params.allow_redistribute:
         raise Refusal(f"table {dist.qualified} is already distributed differently: {diffs.text()}. Set "
                       f"allow_redistribute: true to redistribute it (rows are kept), nothing was changed")
-    check_nodes(snap, dist.wanted['replication_factor'], dist.qualified)
-    rf_changes = params.get('replication_factor') is not None \
-        and params['replication_factor'] != dist.current.get('replication_factor')
+    check_nodes(state, dist.wanted['replication_factor'], dist.qualified)
+    rf_changes = params.replication_factor is not None \
+        and params.replication_factor != dist.current.get('replication_factor')
     if dist.current['type'] == 'distributed' and not rf_changes:
-        return plan_alter(params, snap, dist, result)
-    return plan_recreate(params, snap, dist, diffs, result)
+        return plan_alter(params, state, dist, result)
+    return plan_recreate(params, state, dist, diffs, result)
 
 
-def plan_undistribute(params: dict[str, Any], snap: dict[str, Any], row: dict[str, Any]) -> TablePlan:
+def plan_undistribute(params: TableParams, state: TableState, row: dict[str, Any]) -> TablePlan:
     """state: absent: undistribute a distributed table; leave local tables and reference tables alone."""
     result = TablePlan()
     current = table_facts(row)
@@ -277,8 +314,8 @@ def plan_undistribute(params: dict[str, Any], snap: dict[str, Any], row: dict[st
                                f"local)")
         result.after = current
         return result
-    cascade = bool(params.get('cascade_via_foreign_keys'))
-    check_foreign_keys(snap, qualified, cascade)
+    cascade = bool(params.cascade_via_foreign_keys)
+    check_foreign_keys(state, qualified, cascade)
     result.units = [undistribute_unit(qualified, current['type'], cascade)]
     result.units[0].done = ''
     result.after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
@@ -286,55 +323,55 @@ def plan_undistribute(params: dict[str, Any], snap: dict[str, Any], row: dict[st
     return result
 
 
-def read_distribution(params: dict[str, Any], snap: dict[str, Any], row: dict[str, Any],
+def read_distribution(params: TableParams, state: TableState, row: dict[str, Any],
                       result: TablePlan) -> Distribution:
     """Check the column and the colocation target, and work out the distribution asked for."""
     check_relkind(row)
-    qualified, column = row['qualified'], params['column']
-    if snap.get('column') is None:
+    qualified, column = row['qualified'], params.column
+    if state.column is None:
         raise Refusal(f"table {qualified} has no column {column}: set column to one of its columns")
-    target = colocation_target(params, snap, qualified, result)
-    settings = snap.get('settings') or {}
+    target = colocation_target(params, state, qualified, result)
+    settings = state.settings or {}
     wanted = wanted_distribution(params, settings, target)
-    set_rf = params.get('replication_factor')
+    set_rf = params.replication_factor
     if set_rf is None and target is not None and target.get('replication_factor') \
             and target['replication_factor'] != int(settings.get('replication_factor') or 1):
         set_rf = target['replication_factor']
     after = {'name': qualified, 'type': 'distributed', 'column': column, 'shard_count': wanted['shard_count'],
              'colocation_id': target['colocation_id'] if target else None,
              'replication_factor': wanted['replication_factor']}
-    return Distribution(qualified, table_facts(row), int(snap.get('rows') or 0), column, target, settings, wanted,
+    return Distribution(qualified, table_facts(row), int(state.rows or 0), column, target, settings, wanted,
                         set_rf, after)
 
 
-def colocation_target(params: dict[str, Any], snap: dict[str, Any], qualified: str,
+def colocation_target(params: TableParams, state: TableState, qualified: str,
                       result: TablePlan) -> dict[str, Any] | None:
     """The table colocate_with names (None for default/none), refused when it cannot be colocated with."""
-    colocate = (params.get('colocate_with') or 'default').strip()
+    colocate = (params.colocate_with or 'default').strip()
     if is_keyword(colocate):
         return None
-    column = params['column']
-    target_row = snap.get('target')
+    column = params.column
+    target_row = state.target
     if target_row is None:
         raise Refusal(f"colocate_with table {colocate} does not exist: create and distribute it first")
     target = table_facts(target_row)
     if target['type'] != 'distributed':
         raise Refusal(f"colocate_with table {target['name']} is a {target['type']} table, not a hash-distributed "
                       f"table: distribute it first (order the tasks so it comes before {qualified})")
-    mine = snap['column']
+    mine = state.column
     if target_row.get('column_type_oid') is not None and mine['type_oid'] != target_row['column_type_oid']:
         raise Refusal(f"cannot colocate {qualified} with {target['name']}: {qualified}.{column} is {mine['type']} "
                       f"but {target['name']} is distributed by {target['column']} ({target_row['column_type']}); "
                       f"distribute {qualified} by a column of type {target_row['column_type']} that holds the "
                       f"same values as {target['name']}.{target['column']}, or set colocate_with: none")
-    rf = params.get('replication_factor')
+    rf = params.replication_factor
     if rf is not None and target.get('replication_factor') not in (None, rf):
         raise Refusal(f"replication_factor {rf} differs from the replication factor "
                       f"{target['replication_factor']} of {target['name']}: colocated tables share it; drop "
                       f"replication_factor or make them equal")
     # a column named like the other table's distribution column probably holds its values (order_items.customer_id
     # vs orders.customer_id); 'id' is every table's own key by convention, so it says nothing
-    if snap.get('same_column_in_target') and column != target['column'] and target['column'] != 'id':
+    if state.same_column_in_target and column != target['column'] and target['column'] != 'id':
         result.warnings.append(
             f"{qualified} is distributed by {column} while {target['name']} is distributed by {target['column']}, "
             f"and {qualified} also has a column {target['column']}: colocation only helps joins on the "
@@ -342,21 +379,21 @@ def colocation_target(params: dict[str, Any], snap: dict[str, Any], qualified: s
     return target
 
 
-def plan_create(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, result: TablePlan) -> TablePlan:
+def plan_create(params: TableParams, state: TableState, dist: Distribution, result: TablePlan) -> TablePlan:
     """A local (or Citus local) table: distribute it."""
-    check_nodes(snap, dist.wanted['replication_factor'], dist.qualified)
+    check_nodes(state, dist.wanted['replication_factor'], dist.qualified)
     result.units = create_distributed_units(params, dist.qualified, dist.rows, dist.set_rf, dist.target_name)
     result.after = dist.after
     return result
 
 
-def plan_alter(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, result: TablePlan) -> TablePlan:
+def plan_alter(params: TableParams, state: TableState, dist: Distribution, result: TablePlan) -> TablePlan:
     """A hash-distributed table with the same replication factor: alter_distributed_table changes it in place."""
     current, target, qualified = dist.current, dist.target, dist.qualified
-    shard_count_changes = params.get('shard_count') is not None \
-        and params['shard_count'] != current.get('shard_count')
-    colocated = snap.get('colocated') or []
-    cascade = params.get('cascade_to_colocated')
+    shard_count_changes = params.shard_count is not None \
+        and params.shard_count != current.get('shard_count')
+    colocated = state.colocated or []
+    cascade = params.cascade_to_colocated
     if shard_count_changes and colocated and cascade is None:
         raise Refusal(f"{qualified} shares its colocation group with {', '.join(colocated)}: set "
                       f"cascade_to_colocated: true to change their shard count too, or false to break the "
@@ -364,7 +401,7 @@ def plan_alter(params: dict[str, Any], snap: dict[str, Any], dist: Distribution,
     alter = citus_call(
         'alter_distributed_table', Cast(qualified, 'regclass'),
         distribution_column=dist.column if current.get('column') != dist.column else None,
-        shard_count=params['shard_count'] if shard_count_changes else None,
+        shard_count=params.shard_count if shard_count_changes else None,
         colocate_with=dist.target_name,
         cascade_to_colocated=bool(cascade) if cascade is not None and (shard_count_changes or target is not None)
         else None,
@@ -376,17 +413,17 @@ def plan_alter(params: dict[str, Any], snap: dict[str, Any], dist: Distribution,
     else:
         result.units = [Unit([alter])]
     after = dict(dist.after, replication_factor=keep_rf)
-    if params.get('shard_count') is None and target is None:
+    if params.shard_count is None and target is None:
         after['shard_count'] = current.get('shard_count')  # alter_distributed_table keeps the shard count
     result.after = after
     return result
 
 
-def plan_recreate(params: dict[str, Any], snap: dict[str, Any], dist: Distribution, diffs: Differences,
+def plan_recreate(params: TableParams, state: TableState, dist: Distribution, diffs: Differences,
                   result: TablePlan) -> TablePlan:
     """Another kind of table, or a new replication factor: undistribute (rows kept), then distribute again."""
     current = dist.current
-    check_foreign_keys(snap, dist.qualified, False, why=diffs.text())
+    check_foreign_keys(state, dist.qualified, False, why=diffs.text())
     set_rf = dist.set_rf
     if set_rf is None:
         set_rf = current.get('replication_factor') if current['type'] == 'distributed' else None
@@ -407,8 +444,8 @@ def check_relkind(row: dict[str, Any]) -> None:
         raise Refusal(f"{row['qualified']} is a {RELKINDS.get(kind, kind)}, not a table: name a table")
 
 
-def check_nodes(snap: dict[str, Any], rf: int | None, qualified: str) -> None:
-    nodes = snap.get('nodes') or {}
+def check_nodes(state: TableState, rf: int | None, qualified: str) -> None:
+    nodes = state.nodes or {}
     if 'registered' in nodes and int(nodes['registered']) == 0:
         raise Refusal(f"no node is registered on the coordinator: register the coordinator (pgcitus.cluster.citus_node "
                       f"with coordinator: true) and the workers before distributing {qualified}; distributing now "
@@ -418,20 +455,20 @@ def check_nodes(snap: dict[str, Any], rf: int | None, qualified: str) -> None:
                       f"workers with pgcitus.cluster.citus_node or lower replication_factor")
 
 
-def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
-    row = snap.get('table')
+def plan_reference(params: TableParams, state: TableState) -> TablePlan:
+    row = state.table
     if row is None:
-        return missing_table(params, snap)
+        return missing_table(params, state)
     result = TablePlan()
     current = table_facts(row)
     qualified = row['qualified']
-    rows = int(snap.get('rows') or 0)
+    rows = int(state.rows or 0)
     local_after = {**current, 'type': 'local', 'column': None, 'shard_count': None, 'colocation_id': None,
                    'replication_factor': None}
-    if params['state'] == 'absent':
+    if params.state == 'absent':
         if current['type'] == 'reference':
-            check_foreign_keys(snap, qualified, bool(params.get('cascade_via_foreign_keys')))
-            result.units = [undistribute_unit(qualified, 'reference', bool(params.get('cascade_via_foreign_keys')))]
+            check_foreign_keys(state, qualified, bool(params.cascade_via_foreign_keys))
+            result.units = [undistribute_unit(qualified, 'reference', bool(params.cascade_via_foreign_keys))]
             result.units[0].done = ''
             result.after = local_after
         else:
@@ -449,79 +486,79 @@ def plan_reference(params: dict[str, Any], snap: dict[str, Any]) -> TablePlan:
     after = {'name': qualified, 'type': 'reference', 'column': None, 'shard_count': 1, 'colocation_id': None,
              'replication_factor': None}
     create = [Statement("SELECT create_reference_table(%s::regclass)", (qualified,), action='reference')]
-    if params.get('truncate_local_data') and rows > 0:
+    if params.truncate_local_data and rows > 0:
         create.append(Statement("SELECT truncate_local_data_after_distributing_table(%s::regclass)", (qualified,),
                                 action='truncate'))
     create_unit = Unit(create, transaction=len(create) > 1)
     if current['type'] in ('local', 'citus_local'):
-        check_nodes(snap, None, qualified)
+        check_nodes(state, None, qualified)
         result.units = [create_unit]
         result.after = after
         return result
-    if not params.get('allow_redistribute'):
+    if not params.allow_redistribute:
         raise Refusal(f"table {qualified} is a {current['type']} table (distributed by {current.get('column')}): set "
                       f"allow_redistribute: true to turn it into a reference table (rows are kept), nothing was "
                       f"changed")
-    check_nodes(snap, None, qualified)
-    check_foreign_keys(snap, qualified, False, why=f"a {current['type']} table into a reference table")
+    check_nodes(state, None, qualified)
+    check_foreign_keys(state, qualified, False, why=f"a {current['type']} table into a reference table")
     result.units = [undistribute_unit(qualified, current['type']), create_unit]
     result.after = after
     return result
 
 
-def read_snapshot(db: CitusDB, params: dict[str, Any], distributed: bool) -> dict[str, Any]:
+def read_snapshot(db: CitusDB, params: TableParams, distributed: bool) -> TableState:
     """Catalog reads for a table module (all before any write)."""
-    snap: dict[str, Any] = {'db': params.get('db'), 'table': read_table(db, params['name'])}
-    row = snap['table']
-    if row is not None and row.get('partmethod') and (params['state'] == 'absent' or params.get('allow_redistribute')):
-        snap['foreign_keys'] = [r['fk'] for r in db.fetchall(FOREIGN_KEYS_QUERY, (row['oid'], row['oid']))]
-    if row is None or params['state'] != 'present':
-        return snap
-    snap['nodes'] = db.fetchone(NODES_QUERY)
+    state = TableState(db=params.db, table=read_table(db, params.name))
+    row = state.table
+    if row is not None and row.get('partmethod') and (params.state == 'absent' or params.allow_redistribute):
+        state.foreign_keys = [r['fk'] for r in db.fetchall(FOREIGN_KEYS_QUERY, (row['oid'], row['oid']))]
+    if row is None or params.state != 'present':
+        return state
+    state.nodes = db.fetchone(NODES_QUERY)
     if distributed and row.get('colocationid'):
-        snap['colocated'] = [r['name'] for r in db.fetchall(COLOCATED_QUERY, (row['colocationid'], row['oid']))]
+        state.colocated = [r['name'] for r in db.fetchall(COLOCATED_QUERY, (row['colocationid'], row['oid']))]
     if distributed:
-        snap['settings'] = db.fetchone(SETTINGS_QUERY)
-        snap['column'] = db.fetchone(COLUMN_QUERY, (row['oid'], params['column']))
-        colocate = (params.get('colocate_with') or 'default').strip()
+        state.settings = db.fetchone(SETTINGS_QUERY)
+        state.column = db.fetchone(COLUMN_QUERY, (row['oid'], params.column))
+        colocate = (params.colocate_with or 'default').strip()
         if not is_keyword(colocate):
-            snap['target'] = read_table(db, colocate)
-            target = snap['target']
+            state.target = read_table(db, colocate)
+            target = state.target
             if target and target.get('column'):
-                snap['same_column_in_target'] = db.fetchone(COLUMN_QUERY, (row['oid'], target['column'])) is not None
-    return snap
+                state.same_column_in_target = db.fetchone(COLUMN_QUERY, (row['oid'], target['column'])) is not None
+    return state
 
 
 def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | None],
-                     plan: Callable[[dict[str, Any], dict[str, Any]], TablePlan], distributed: bool) -> None:
+                     plan: Callable[[TableParams, TableState], TablePlan], distributed: bool) -> None:
     """The whole run of citus_distributed_table / citus_reference_table: validate, read, plan, run, report."""
-    params = module.params
-    error = validate(params)
+    error = validate(module.params)
     if error:
         module.fail_json(msg=error)
+    params = TableParams.from_params(module.params)
 
-    db = CitusDB(module, {'table': params['name']})
+    db = CitusDB(module, {'table': params.name})
     db.require_citus()
-    snap = read_snapshot(db, params, distributed)
-    before = table_facts(snap['table'])
+    state = read_snapshot(db, params, distributed)
+    before = table_facts(state.table)
     rows = 0
     try:
-        result_plan = plan(params, snap)
+        result_plan = plan(params, state)
         if result_plan.units:
             # every change copies the rows; count them only then (they also decide truncate_local_data)
-            snap['rows'] = rows = count_rows(db, snap['table'])
-            result_plan = plan(params, snap)
+            state.rows = rows = count_rows(db, state.table)
+            result_plan = plan(params, state)
     except Refusal as exc:
         db.close()
         module.fail_json(msg=exc.msg, table=before, queries=[])
     for warning in result_plan.warnings:
         module.warn(warning)
-    db.context['table'] = snap['table']['qualified'] if snap['table'] else params['name']
+    db.context['table'] = state.table['qualified'] if state.table else params.name
     db.run(result_plan.units)
     changed = bool(result_plan.units)
     after = result_plan.after
     if changed and not module.check_mode:
-        after = table_facts(read_table(db, params['name']))
+        after = table_facts(read_table(db, params.name))
     db.close()
     result: dict[str, Any] = dict(changed=changed, table=after, rows_copied=rows, queries=db.queries)
     if module._diff:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_node as citus_node
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_node import NodeParams, NodeState
 from plancases import Plan, Refused
 from sqltext import rendered
 
@@ -16,6 +17,11 @@ def request(**over):
                 shard_transfer_mode=None)
     base.update(over)
     return base
+
+
+def planned(params, snap):
+    """citus_node's plan for a request (the module's params) over the catalog reads (NodeState's fields)."""
+    return citus_node.plan(NodeParams.from_params(params), NodeState(**snap))
 
 
 def registered(**over):
@@ -143,7 +149,7 @@ PLANS = [
 
 @pytest.mark.parametrize('params, snap, queries, after', [c[1:] for c in PLANS], ids=[c.id for c in PLANS])
 def test_plan(params, snap, queries, after):
-    units, predicted = citus_node.plan(params, snap)
+    units, predicted = planned(params, snap)
     assert rendered(units) == queries
     if after is None:
         assert predicted == {}
@@ -199,20 +205,20 @@ REFUSALS = [
 @pytest.mark.parametrize('params, snap, fragments', [c[1:] for c in REFUSALS], ids=[c.id for c in REFUSALS])
 def test_plan_refuses(params, snap, fragments):
     with pytest.raises(Refusal) as err:
-        citus_node.plan(params, snap)
+        planned(params, snap)
     for fragment in fragments:
         assert fragment in err.value.msg, err.value.msg
     assert '\n' not in err.value.msg
 
 
 def test_a_failed_drain_is_not_reported_as_nothing_changed():
-    units, _ = citus_node.plan(request(state='absent', drain=True),
-                               {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
+    units, _ = planned(request(state='absent', drain=True),
+                       {'node': registered(), 'placements': 16, 'tables': ['users'], 'max_rf': 1, 'others': 1})
     assert 'should_have_shards of w1:5432 was set to false' in units[0].done
     assert units[1].step is not None and 'still registered' in units[1].partial
     # should_have_shards already false: the drain step itself says so when it fails
-    units, _ = citus_node.plan(request(state='absent', drain=True),
-                               {'node': registered(should_have_shards=False), 'placements': 16, 'tables': ['users'],
+    units, _ = planned(request(state='absent', drain=True),
+                       {'node': registered(should_have_shards=False), 'placements': 16, 'tables': ['users'],
                                 'max_rf': 1, 'others': 1})
     assert len(units) == 2 and 'should_have_shards of w1:5432 is false' in units[0].partial
 
@@ -224,7 +230,7 @@ def test_a_failed_drain_is_not_reported_as_nothing_changed():
     ({'name': 'w1'}, None),
 ])
 def test_name_warnings(over, fragment):
-    warnings = citus_node.name_warnings(request(**over))
+    warnings = citus_node.name_warnings(NodeParams.from_params(request(**over)))
     if fragment is None:
         assert warnings == []
     else:

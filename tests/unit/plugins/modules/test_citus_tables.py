@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_table
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
-    distributed_differences,
-    plan_distributed,
-    plan_reference,
+    TableParams,
+    TableState,
     validate_distributed,
     validate_reference,
 )
@@ -51,11 +51,27 @@ def ref(name='customers'):
 
 
 def snap(table, **over):
+    """The catalog reads: the table (a TABLE_QUERY row or None) in database app, its bigint column, Citus's default
+    settings, three nodes of which two take shards; TableState's fields changed as given."""
     base = dict(db='app', table=table, column={'type_oid': 20, 'type': 'bigint'},
                 settings={'shard_count': '32', 'replication_factor': '1'},
                 nodes={'registered': 3, 'shard_nodes': 2}, rows=0)
     base.update(over)
-    return base
+    return TableState(**base)
+
+
+def plan_distributed(params, state):
+    """citus_distributed_table's plan for its params (a dict, as the module has them)."""
+    return _citus_table.plan_distributed(TableParams.from_params(params), state)
+
+
+def plan_reference(params, state):
+    """citus_reference_table's plan for its params (a dict, as the module has them)."""
+    return _citus_table.plan_reference(TableParams.from_params(params), state)
+
+
+def distributed_differences(params, current, target):
+    return _citus_table.distributed_differences(TableParams.from_params(params), current, target)
 
 
 
