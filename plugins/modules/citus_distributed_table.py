@@ -17,12 +17,6 @@ description:
     differences, unless O(allow_redistribute=true).
   - A table with rows is distributed with its rows; RV(rows_copied) says how many.
 options:
-  name:
-    description:
-      - The table, optionally schema-qualified (C(public.orders)). Quote mixed-case names as in SQL
-        (C(public."Orders")).
-    type: str
-    required: true
   column:
     description:
       - The distribution column, exactly as named in the table. Required with O(state=present).
@@ -78,12 +72,6 @@ options:
       - Not set, a shard count change of a table that shares its colocation group is refused with a message naming
         the other tables.
     type: bool
-  cascade_via_foreign_keys:
-    description:
-      - With O(state=absent), also turn the tables linked to this one by foreign keys into local tables
-        (C(undistribute_table) refuses a table with foreign keys otherwise).
-    type: bool
-    default: false
   state:
     description:
       - V(present) distributes the table as asked.
@@ -94,6 +82,7 @@ options:
     default: present
 extends_documentation_fragment:
   - pgcitus.cluster.citus
+  - pgcitus.cluster.table
   - pgcitus.cluster.attributes.changes
   - pgcitus.cluster.attributes.actiongroup_citus
 notes:

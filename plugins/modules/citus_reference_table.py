@@ -15,11 +15,6 @@ description:
   - Reads C(pg_dist_partition) first and acts only on a difference.
   - A hash-distributed table is turned into a reference table only with O(allow_redistribute=true); rows are kept.
 options:
-  name:
-    description:
-      - The table, optionally schema-qualified (C(public.customers)). Quote mixed-case names as in SQL.
-    type: str
-    required: true
   allow_redistribute:
     description:
       - Allow turning a distributed table into a reference table (C(undistribute_table) then
@@ -32,12 +27,6 @@ options:
         coordinator with C(truncate_local_data_after_distributing_table). Only acts in the run that creates it.
     type: bool
     default: false
-  cascade_via_foreign_keys:
-    description:
-      - With O(state=absent), also turn the tables linked to this one by foreign keys into local tables
-        (C(undistribute_table) refuses a table with foreign keys otherwise).
-    type: bool
-    default: false
   state:
     description:
       - V(present) makes the table a reference table.
@@ -48,6 +37,7 @@ options:
     default: present
 extends_documentation_fragment:
   - pgcitus.cluster.citus
+  - pgcitus.cluster.table
   - pgcitus.cluster.attributes.changes
   - pgcitus.cluster.attributes.actiongroup_citus
 notes:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.pgcitus.cluster.plugins.doc_fragments.citus import ModuleDocFragment
+from ansible_collections.pgcitus.cluster.plugins.doc_fragments import citus as citus_fragment
+from ansible_collections.pgcitus.cluster.plugins.doc_fragments import table as table_fragment
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import table_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.modules import (
     citus_distributed_table,
     citus_info,
@@ -16,6 +18,11 @@ from ansible_collections.pgcitus.cluster.plugins.modules import (
 )
 
 COLLECTION = Path(__file__).resolve().parents[4]
+TABLE_MODULES = (citus_distributed_table, citus_reference_table)
+
+
+def fragment_options(fragment) -> dict:
+    return yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)['options']
 
 
 def assert_documented(options: dict, spec: dict) -> None:
@@ -31,15 +38,24 @@ def assert_documented(options: dict, spec: dict) -> None:
 def test_module_options_match_the_argument_spec(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
     kind = 'info' if module is citus_info else 'changes'
-    assert doc['extends_documentation_fragment'] == ['pgcitus.cluster.citus', f'pgcitus.cluster.attributes.{kind}',
-                                                     'pgcitus.cluster.attributes.actiongroup_citus']
+    fragments = ['pgcitus.cluster.citus'] + (['pgcitus.cluster.table'] if module in TABLE_MODULES else [])
+    assert doc['extends_documentation_fragment'] == fragments + [f'pgcitus.cluster.attributes.{kind}',
+                                                                 'pgcitus.cluster.attributes.actiongroup_citus']
     common = citus_common_argument_spec()
+    if module in TABLE_MODULES:
+        common.update(fragment_options(table_fragment))
     own = {k: v for k, v in module.argument_spec().items() if k not in common}
     assert_documented(doc['options'], own)
 
 
 def test_doc_fragment_matches_the_common_argument_spec():
-    assert_documented(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'], citus_common_argument_spec())
+    assert_documented(fragment_options(citus_fragment), citus_common_argument_spec())
+
+
+def test_table_fragment_matches_the_table_argument_spec():
+    options = fragment_options(table_fragment)
+    spec = table_argument_spec()
+    assert_documented(options, {name: spec[name] for name in options})
 
 
 def test_every_module_is_in_the_module_group():
