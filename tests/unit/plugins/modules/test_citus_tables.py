@@ -42,11 +42,13 @@ def table_row(name='orders', **over):
 
 
 def dist(name='orders', column='customer_id', shards=32, colocation=2, rf=2, type_oid=20, type_name='bigint'):
+    """A TABLE_QUERY row of a hash-distributed table (replication factor 2, bigint column by default)."""
     return table_row(name, partmethod='h', repmodel='c' if rf > 1 else 's', colocationid=colocation, column=column,
                 shard_count=shards, replication_factor=rf, column_type_oid=type_oid, column_type=type_name)
 
 
 def ref(name='customers'):
+    """A TABLE_QUERY row of a reference table (colocation group 1, one shard)."""
     return table_row(name, partmethod='n', repmodel='t', colocationid=1, shard_count=1, replication_factor=-1)
 
 
