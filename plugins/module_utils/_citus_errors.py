@@ -344,6 +344,7 @@ _FAILED: dict[str, Callable[[ErrorContext], str]] = {
     'alter': lambda c: f"cannot redistribute {c.table}",
     'truncate': lambda c: f"cannot truncate the local data of {c.table}",
     'rebalance': lambda c: "cannot start the rebalancer",
+    'stop': lambda c: "cannot stop the rebalance job",
 }
 
 
@@ -359,8 +360,8 @@ def translate_error(info: PgErrorInfo, context: dict[str, Any] | None = None) ->
     """Turn a Citus/PostgreSQL error into one line that says what is wrong and what to do.
 
     context keys (all optional): action ('add', 'remove', 'disable', 'activate', 'drain', 'property', 'coordinator',
-    'distribute', 'reference', 'undistribute', 'alter', 'truncate', 'rebalance', 'read'), node ('host:port'), table,
-    db, lc_messages (the session's, when the module could not set it to C: a generic message then says why it is
+    'distribute', 'reference', 'undistribute', 'alter', 'truncate', 'rebalance', 'stop', 'read'), node ('host:port'),
+    table, db, lc_messages (the session's, when the module could not set it to C: a generic message then says why it is
     untranslated).
     """
     c = ErrorContext.of(context)

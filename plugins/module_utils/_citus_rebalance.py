@@ -22,6 +22,7 @@ from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    Refusal,
     Statement,
     StepFailed,
     citus_call,
@@ -61,16 +62,26 @@ JOB_TASKS = (
     "WHERE t.job_id = %s ORDER BY t.task_id"
 )
 
+SHARD_TRANSFER_MODES = ('auto', 'force_logical', 'block_writes')
+
+
+def job_argument_spec() -> dict[str, Any]:
+    """The options of a module that runs a rebalance job (citus_rebalance, and citus_node's drain)."""
+    return dict(shard_transfer_mode=dict(type='str', choices=list(SHARD_TRANSFER_MODES)),
+                timeout=dict(type='int', default=DEFAULT_TIMEOUT))
+
+
 FOLLOW_HINT = ("follow it with SELECT * FROM citus_rebalance_status(), wait for it with SELECT citus_rebalance_wait(), "
                "or stop it with SELECT citus_rebalance_stop()")
 
 
 def rebalance_start_statement(drain_only: bool = False, shard_transfer_mode: str | None = None,
-                              rebalance_strategy: str | None = None) -> Statement:
-    """SELECT citus_rebalance_start(...) with only the arguments that differ from Citus's defaults."""
+                              rebalance_strategy: str | None = None, **parallel: bool | None) -> Statement:
+    """SELECT citus_rebalance_start(...) with only the arguments given; parallel: Citus 13.2's
+    parallel_transfer_reference_tables / parallel_transfer_colocated_shards (None: not passed)."""
     return citus_call('citus_rebalance_start', rebalance_strategy=rebalance_strategy or None,
                       drain_only=True if drain_only else None, shard_transfer_mode=shard_transfer_mode or None,
-                      action='rebalance')
+                      **parallel, action='rebalance')
 
 
 class JobFailed(StepFailed):
@@ -218,3 +229,204 @@ def start_and_follow(db: Any, statement: Statement, timeout: float,
             raise JobFailed(problem, report)
         return report
     return report  # pragma: no cover - the loop returns or raises
+
+
+# --- the citus_rebalance module ----------------------------------------------------------------------------------
+
+# The rebalance job that is not over, if any (Citus runs one at a time).
+RUNNING_JOB = ("SELECT job_id, state::text AS state FROM pg_catalog.pg_dist_background_job "
+               "WHERE job_type = 'rebalance' AND state::text IN ('scheduled', 'running', 'cancelling', 'failing') "
+               "ORDER BY job_id DESC LIMIT 1")
+# The moves Citus would make (one row per shard: a move carries the colocated shards along).
+PLAN_MOVES = (
+    "SELECT table_name::text AS table, shardid AS shard, shard_size AS size, "
+    "sourcename || ':' || sourceport AS source, targetname || ':' || targetport AS target "
+    "FROM pg_catalog.get_rebalance_table_shards_plan(drain_only => %s, rebalance_strategy => %s) "
+    "ORDER BY shardid")
+START_ARGUMENTS = ("SELECT coalesce(array_agg(DISTINCT a ORDER BY a), '{}') AS names FROM pg_catalog.pg_proc p, "
+                   "unnest(p.proargnames) a WHERE p.proname = 'citus_rebalance_start' "
+                   "AND p.pronamespace = 'pg_catalog'::regnamespace")
+# Shard placements per primary node: what a rebalance changes, and what the diff shows.
+PLACEMENTS = ("SELECT n.nodename || ':' || n.nodeport AS node, count(pl.shardid) AS placements "
+              "FROM pg_catalog.pg_dist_node n LEFT JOIN pg_catalog.pg_dist_placement pl ON pl.groupid = n.groupid "
+              "WHERE n.noderole = 'primary' GROUP BY n.nodename, n.nodeport ORDER BY 1")
+JOB_STATE = "SELECT state::text AS state FROM pg_catalog.pg_dist_background_job WHERE job_id = %s"
+STRATEGIES = "SELECT name::text AS name, default_strategy FROM pg_catalog.pg_dist_rebalance_strategy ORDER BY name"
+PARALLEL_OPTIONS = ('parallel_transfer_reference_tables', 'parallel_transfer_colocated_shards')
+BALANCED_ONLY = ('rebalance_strategy', 'shard_transfer_mode') + PARALLEL_OPTIONS
+
+
+@dataclass(frozen=True)
+class RebalanceParams:
+    """citus_rebalance's options (the argument spec in plugins/modules/citus_rebalance.py)."""
+    state: str = 'balanced'
+    rebalance_strategy: str | None = None
+    drain_only: bool = False
+    shard_transfer_mode: str | None = None
+    parallel_transfer_reference_tables: bool | None = None
+    parallel_transfer_colocated_shards: bool | None = None
+    wait: bool = True
+    timeout: int = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> RebalanceParams:
+        names = cls.__dataclass_fields__
+        return cls(**{name: params[name] for name in names if params.get(name) is not None})
+
+    def parallel(self, server_arguments: list[str]) -> dict[str, bool | None]:
+        """The parallel transfer options to pass: those given, when the server's citus_rebalance_start has them."""
+        return {name: getattr(self, name) if name in server_arguments else None for name in PARALLEL_OPTIONS}
+
+
+def validate_rebalance(params: dict[str, Any]) -> str | None:
+    """Reject bad option combinations before connecting."""
+    if (params.get('timeout') or 0) < 0:
+        return f"timeout {params['timeout']} is invalid: give the seconds to follow the job, 0 or more"
+    if params.get('state') == 'stopped':
+        given = [name for name in BALANCED_ONLY if params.get(name) is not None]
+        given += ['drain_only'] if params.get('drain_only') else []
+        if given:
+            return (f"{', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} with state: balanced; "
+                    f"state: stopped stops the running rebalance job")
+    if params.get('rebalance_strategy') is not None and not params['rebalance_strategy'].strip():
+        return "rebalance_strategy is empty: name a strategy of pg_dist_rebalance_strategy, or leave it out"
+    return None
+
+
+def check_server(params: RebalanceParams, arguments: list[str], strategies: list[dict[str, Any]],
+                 version: str) -> None:
+    """Refuse what this server cannot do, before anything runs."""
+    missing = [name for name in PARALLEL_OPTIONS if getattr(params, name) and name not in arguments]
+    if missing:
+        raise Refusal(f"{', '.join(missing)} need Citus 13.2 or later (this server has Citus {version}, whose "
+                      f"citus_rebalance_start has no such argument): leave {'it' if len(missing) == 1 else 'them'} "
+                      f"out or upgrade Citus")
+    names = [row['name'] for row in strategies]
+    if params.rebalance_strategy is not None and params.rebalance_strategy not in names:
+        raise Refusal(f"rebalance_strategy {params.rebalance_strategy} is not in pg_dist_rebalance_strategy: use one "
+                      f"of {', '.join(names)} (or add it with citus_add_rebalance_strategy)")
+
+
+class Rebalance:
+    """The step that starts the rebalance and, with wait, follows its job to the end."""
+
+    def __init__(self, params: RebalanceParams, arguments: list[str]):
+        self.params = params
+        self.statement = rebalance_start_statement(params.drain_only, params.shard_transfer_mode,
+                                                   params.rebalance_strategy, **params.parallel(arguments))
+        self.report = JobReport()
+
+    def __call__(self, db: Any) -> None:
+        if not self.params.wait:
+            rows = db.execute(self.statement)
+            job = next(iter(rows[0].values())) if rows else None
+            self.report.job_id, self.report.started = job, job is not None
+            self.report.state = 'scheduled' if job is not None else None
+            return
+        try:
+            self.report = start_and_follow(db, self.statement, self.params.timeout)
+        except JobFailed as exc:
+            self.report = exc.report
+            raise
+
+
+def read_placements(db: Any) -> dict[str, int]:
+    return {row['node']: int(row['placements']) for row in db.fetchall(PLACEMENTS)}
+
+
+def placements_after(before: dict[str, int], plan: list[dict[str, Any]]) -> dict[str, int]:
+    """The placements per node once the plan's moves are done (what check mode predicts)."""
+    after = dict(before)
+    for move in plan:
+        after[move['source']] = after.get(move['source'], 0) - 1
+        after[move['target']] = after.get(move['target'], 0) + 1
+    return after
+
+
+def rebalance_result(report: JobReport, plan: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the module returns: the job followed (or started), its moves, and the plan it was asked to carry out."""
+    result = report.result()
+    result['plan'] = plan
+    return result
+
+
+def exit_module(module: Any, db: Any, changed: bool, report: JobReport, plan: list[dict[str, Any]],
+                before: dict[str, int], after: dict[str, int] | None = None) -> None:
+    """Close the connection and exit with the result (and, in diff mode, the placements per node before and
+    after: read again after a real change, predicted from the plan in check mode)."""
+    if module._diff:
+        if after is None:
+            after = read_placements(db) if changed and not module.check_mode else placements_after(before, plan)
+        diff = dict(diff=dict(before=dict(placements=before), after=dict(placements=after)))
+    else:
+        diff = {}
+    db.close()
+    module.exit_json(changed=changed, queries=db.queries, **rebalance_result(report, plan), **diff)
+
+
+def run_rebalance_module(module: Any) -> None:
+    """Validate, read the running job and the plan, start (or follow, or stop) the rebalance, and exit."""
+    error = validate_rebalance(module.params)
+    if error:
+        module.fail_json(msg=error)
+    params = RebalanceParams.from_params(module.params)
+    db = _citus.CitusDB(module, {})
+    version = db.require_citus()
+    running = db.fetchone(RUNNING_JOB)
+    before = read_placements(db) if module._diff else {}
+    if params.state == 'stopped':
+        stop_running(module, db, running, before)
+    arguments = list(db.fetchone(START_ARGUMENTS)['names'] or [])
+    try:
+        check_server(params, arguments, db.fetchall(STRATEGIES), version)
+    except Refusal as exc:
+        db.close()
+        module.fail_json(msg=exc.msg, queries=[])
+    report = JobReport()
+    if running is not None:
+        report = follow_running(module, db, params, running, before)
+    plan = read_plan(db, params)
+    if not plan:
+        exit_module(module, db, False, report, plan, before, after=before)
+    step = Rebalance(params, arguments)
+    db.run([_citus.Unit([step.statement], step=step)])
+    if report.jobs:  # the job that was running first: its moves come before the new job's
+        step.report.jobs = report.jobs + step.report.jobs
+        step.report.moves = report.moves + step.report.moves
+    exit_module(module, db, module.check_mode or step.report.job_id is not None, step.report, plan, before)
+
+
+def read_plan(db: Any, params: RebalanceParams) -> list[dict[str, Any]]:
+    return [dict(row, shard=int(row['shard']), size=int(row['size'] or 0))
+            for row in db.fetchall(PLAN_MOVES, (params.drain_only, params.rebalance_strategy))]
+
+
+def follow_running(module: Any, db: Any, params: RebalanceParams, running: dict[str, Any],
+                   before: dict[str, int]) -> JobReport:
+    """A rebalance job is already running: follow it (with wait) instead of starting another. Without wait, or in
+    check mode, report it and change nothing."""
+    job = int(running['job_id'])
+    if module.check_mode or not params.wait:
+        exit_module(module, db, False, JobReport(job_id=job, jobs=[job], state=running['state']),
+                    read_plan(db, params), before, after=before)
+    report = follow(db, job, time.monotonic() + params.timeout, JobReport())
+    problem = job_problem(report, params.timeout)
+    if problem:
+        db.close()
+        module.fail_json(msg=problem, queries=db.queries, **rebalance_result(report, []))
+    return report
+
+
+def stop_running(module: Any, db: Any, running: dict[str, Any] | None, before: dict[str, int]) -> None:
+    """state: stopped: stop the running rebalance job (the moves done stay done); nothing to do when none runs."""
+    if running is None or running['state'] == 'cancelling':
+        job = None if running is None else int(running['job_id'])
+        exit_module(module, db, False, JobReport(job_id=job, jobs=[job] if job else [],
+                                                 state=running and running['state']), [], before, after=before)
+    job = int(running['job_id'])
+    db.run([_citus.Unit([Statement("SELECT citus_rebalance_stop()", action='stop')])])
+    report = JobReport(job_id=job, jobs=[job], state=running['state'])
+    if not module.check_mode:
+        report.state = db.fetchone(JOB_STATE, (job,))['state']
+        read_tasks(db, job, report)
+    exit_module(module, db, True, report, [], before, after=before)

@@ -255,7 +255,7 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_node import run_node_module
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_rebalance import DEFAULT_TIMEOUT
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_rebalance import job_argument_spec
 
 
 def argument_spec() -> dict[str, Any]:
@@ -272,8 +272,7 @@ def argument_spec() -> dict[str, Any]:
         should_have_shards=dict(type='bool'),
         coordinator=dict(type='bool', default=False),
         drain=dict(type='bool', default=False),
-        shard_transfer_mode=dict(type='str', choices=['auto', 'force_logical', 'block_writes']),
-        timeout=dict(type='int', default=DEFAULT_TIMEOUT),
+        **job_argument_spec(),
     )
     return spec
 

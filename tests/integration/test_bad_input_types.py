@@ -18,6 +18,8 @@ BAD_LOGIN = {'login_host': '127.0.0.1', 'login_port': 1, 'db': 'nope'}
      'value of state must be one of: present, absent, got: gone'),
     ('citus_reference_table', {'name': 't', 'allow_redistribute': 'perhaps'},
      "argument 'allow_redistribute' is of type str and we were unable to convert to bool"),
+    ('citus_rebalance', {'state': 'even'}, 'value of state must be one of: balanced, stopped, got: even'),
+    ('citus_rebalance', {'timeout': 'soon'}, "argument 'timeout' is of type str and we were unable to convert to int"),
 ])
 def test_wrong_types_and_choices_refused_before_connecting(citus: Any, module: str, args: dict[str, Any],
                                                            fragment: str) -> None:

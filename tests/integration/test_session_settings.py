@@ -37,6 +37,7 @@ def login_with_options(citus, options):
     ('citus_info', {}),
     ('citus_node', {'coordinator': True}),
     ('citus_reference_table', {'name': 'customers', 'state': 'absent'}),
+    ('citus_rebalance', {'state': 'stopped'}),
 ])
 def test_module_session_asks_for_english_messages(citus, session_settings, module, args):
     c = citus.coordinator

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
+from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import Refusal
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_rebalance import (
     JOB_POLL,
     JOB_TASKS,
     JobFailed,
     JobReport,
+    RebalanceParams,
+    check_server,
     job_problem,
+    placements_after,
     rebalance_start_statement,
     start_and_follow,
+    validate_rebalance,
 )
 from sqltext import plain
 
@@ -84,6 +89,11 @@ DRAIN = rebalance_start_statement(drain_only=True)
     ({'drain_only': True, 'shard_transfer_mode': 'block_writes'},
      "SELECT citus_rebalance_start(drain_only => true, shard_transfer_mode => 'block_writes')"),
     ({'rebalance_strategy': 'by_shard_count'}, "SELECT citus_rebalance_start(rebalance_strategy => 'by_shard_count')"),
+    ({'parallel_transfer_reference_tables': True, 'parallel_transfer_colocated_shards': None},
+     'SELECT citus_rebalance_start(parallel_transfer_reference_tables => true)'),
+    ({'parallel_transfer_reference_tables': False, 'parallel_transfer_colocated_shards': True},
+     'SELECT citus_rebalance_start(parallel_transfer_reference_tables => false, '
+     'parallel_transfer_colocated_shards => true)'),
 ])
 def test_start_statement(kwargs, text):
     stmt = rebalance_start_statement(**kwargs)
@@ -177,3 +187,70 @@ def test_timeout_zero_looks_once():
 def test_job_problem(state, fragment):
     problem = job_problem(JobReport(job_id=2, state=state), 60)
     assert problem is None if fragment is None else fragment in problem
+
+
+# --- the citus_rebalance module's pure parts -----------------------------------------------------------------------
+
+CITUS_13_2_ARGUMENTS = ['drain_only', 'parallel_transfer_colocated_shards', 'parallel_transfer_reference_tables',
+                        'rebalance_strategy', 'shard_transfer_mode']
+CITUS_13_1_ARGUMENTS = ['drain_only', 'rebalance_strategy', 'shard_transfer_mode']
+STRATEGIES = [{'name': 'by_disk_size', 'default_strategy': False}, {'name': 'by_shard_count', 'default_strategy': True}]
+
+
+@pytest.mark.parametrize('params, fragment', [
+    ({'timeout': -5}, 'timeout -5 is invalid'),
+    ({'state': 'stopped', 'drain_only': True}, 'drain_only only applies with state: balanced'),
+    ({'state': 'stopped', 'parallel_transfer_colocated_shards': False},
+     'parallel_transfer_colocated_shards only applies with state: balanced'),
+    ({'state': 'stopped', 'rebalance_strategy': 'by_disk_size', 'shard_transfer_mode': 'auto'},
+     'rebalance_strategy, shard_transfer_mode only apply with state: balanced'),
+    ({'rebalance_strategy': ''}, 'rebalance_strategy is empty'),
+])
+def test_validate_rebalance_refuses(params, fragment):
+    msg = validate_rebalance({'state': 'balanced', 'timeout': 60, **params})
+    assert msg is not None and fragment in msg
+
+
+@pytest.mark.parametrize('params', [
+    {}, {'state': 'stopped'}, {'timeout': 0}, {'drain_only': True, 'shard_transfer_mode': 'block_writes'},
+    {'rebalance_strategy': 'by_disk_size', 'parallel_transfer_reference_tables': True},
+])
+def test_validate_rebalance_accepts(params):
+    assert validate_rebalance({'state': 'balanced', 'timeout': 60, **params}) is None
+
+
+def test_parallel_options_are_passed_only_where_the_server_has_them():
+    params = RebalanceParams(parallel_transfer_reference_tables=False)
+    assert params.parallel(CITUS_13_2_ARGUMENTS) == {'parallel_transfer_reference_tables': False,
+                                                     'parallel_transfer_colocated_shards': None}
+    assert params.parallel(CITUS_13_1_ARGUMENTS) == {'parallel_transfer_reference_tables': None,
+                                                     'parallel_transfer_colocated_shards': None}
+
+
+@pytest.mark.parametrize('params, arguments, fragment', [
+    (RebalanceParams(parallel_transfer_colocated_shards=True), CITUS_13_1_ARGUMENTS,
+     'parallel_transfer_colocated_shards need Citus 13.2 or later (this server has Citus 13.1.0'),
+    (RebalanceParams(rebalance_strategy='by_luck'), CITUS_13_2_ARGUMENTS,
+     'rebalance_strategy by_luck is not in pg_dist_rebalance_strategy: use one of by_disk_size, by_shard_count'),
+])
+def test_check_server_refuses(params, arguments, fragment):
+    with pytest.raises(Refusal) as err:
+        check_server(params, arguments, STRATEGIES, '13.1.0')
+    assert fragment in err.value.msg
+
+
+@pytest.mark.parametrize('params', [
+    RebalanceParams(), RebalanceParams(parallel_transfer_colocated_shards=False),
+    RebalanceParams(rebalance_strategy='by_disk_size', parallel_transfer_reference_tables=True),
+])
+def test_check_server_accepts(params):
+    check_server(params, CITUS_13_2_ARGUMENTS if params.parallel_transfer_reference_tables else CITUS_13_1_ARGUMENTS,
+                 STRATEGIES, '13.2.2')
+
+
+def test_placements_after_applies_each_planned_move():
+    before = {'w1:5432': 16, 'w2:5432': 16, 'w3:5432': 0}
+    plan = [{'source': 'w1:5432', 'target': 'w3:5432'}, {'source': 'w2:5432', 'target': 'w3:5432'},
+            {'source': 'w1:5432', 'target': 'w3:5432'}]
+    assert placements_after(before, plan) == {'w1:5432': 14, 'w2:5432': 15, 'w3:5432': 3}
+    assert before['w3:5432'] == 0  # the reading is not changed

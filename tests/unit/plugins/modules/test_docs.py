@@ -14,6 +14,7 @@ from ansible_collections.pgcitus.cluster.plugins.modules import (
     citus_distributed_table,
     citus_info,
     citus_node,
+    citus_rebalance,
     citus_reference_table,
 )
 
@@ -34,7 +35,8 @@ def assert_documented(options: dict, spec: dict) -> None:
         assert option.get('aliases') == spec[name].get('aliases'), name
 
 
-@pytest.mark.parametrize('module', [citus_node, citus_distributed_table, citus_reference_table, citus_info])
+@pytest.mark.parametrize('module', [citus_node, citus_distributed_table, citus_reference_table, citus_info,
+                                    citus_rebalance])
 def test_module_options_match_the_argument_spec(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
     kind = 'info' if module is citus_info else 'changes'
