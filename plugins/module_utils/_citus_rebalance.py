@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, pgcitus.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Private helpers to start Citus's background rebalancer and follow its job to the end.
+"""Citus's background rebalancer: starting a job and following it to the end (citus_node's drain and the
+citus_rebalance module both use these), then the citus_rebalance module's run.
 
 Not a public API. citus_rebalance_start() schedules one background task per shard group move
 (``SELECT pg_catalog.citus_move_shard_placement(shardid, source nodeid, target nodeid, 'mode')``) and returns the
