@@ -39,13 +39,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Check the distributed tables with the module's checks
-  ansible.builtin.assert:
-    that: __problems | length == 0
-    fail_msg: "{{ __problems | join(' ') }}"
-    quiet: true
-  vars:
-    __problems: >-
+- name: Show what pgcitus.cluster.citus_distributed_table would refuse in the declared tables
+  ansible.builtin.debug:
+    msg: >-
       {{ citus_cluster_distributed_tables | pgcitus.cluster.citus_module_problems('citus_distributed_table') }}
 '''
 
