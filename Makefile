@@ -51,7 +51,7 @@ integration:  ## Module tests against local PostgreSQL servers with the Citus AP
 	pytest tests/integration
 
 molecule:  ## Every Molecule scenario (SCENARIOS="default" to pick)
-	set -e; for s in $(SCENARIOS); do molecule test -s $$s; done
+	set -e; for s in $(SCENARIOS); do molecule --base-config .config/molecule/config.yml test -s $$s; done
 
 build:  ## Build the collection tarball into .cache/dist
 	ansible-galaxy collection build --force --output-path .cache/dist .
