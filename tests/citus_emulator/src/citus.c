@@ -884,6 +884,27 @@ QueryOneText(const char *query)
 
 
 /*
+ * CheckVersionOf compares the version a catalog query returns with the
+ * library's (no row: nothing to compare) and reports a mismatch with elevel and
+ * Citus's message, its detail (a format taking the library's and the other
+ * version) and hint.
+ */
+static bool
+CheckVersionOf(int elevel, const char *query, const char *message, const char *detail,
+			   const char *hint)
+{
+	char	   *version = QueryOneText(query);
+
+	if (version == NULL || MinorVersionsCompatibleRelaxed(version, CITUS_EXTENSIONVERSION))
+		return true;
+	ereport(elevel, (errmsg("%s", message),
+					 errdetail(detail, CITUS_MAJORVERSION, version),
+					 errhint("%s", hint)));
+	return false;
+}
+
+
+/*
  * CheckAvailableVersion: the control file's default_version must be compatible
  * with the library (Citus's message: the server still runs an older library
  * after a package upgrade, or a newer one after a downgrade).
@@ -891,25 +912,14 @@ QueryOneText(const char *query)
 static bool
 CheckAvailableVersion(int elevel)
 {
-	char	   *availableVersion;
-
 	if (!EnableVersionChecks)
 		return true;
-	availableVersion = QueryOneText("SELECT default_version FROM pg_catalog.pg_available_extensions "
-									"WHERE name = 'citus'");
-	if (availableVersion != NULL &&
-		!MinorVersionsCompatibleRelaxed(availableVersion, CITUS_EXTENSIONVERSION))
-	{
-		ereport(elevel, (errmsg("loaded Citus library version differs from latest "
-								"available extension version"),
-						 errdetail("Loaded library requires %s, but the latest control "
-								   "file specifies %s.", CITUS_MAJORVERSION,
-								   availableVersion),
-						 errhint("Restart the database to load the latest Citus "
-								 "library.")));
-		return false;
-	}
-	return true;
+	return CheckVersionOf(elevel,
+						  "SELECT default_version FROM pg_catalog.pg_available_extensions "
+						  "WHERE name = 'citus'",
+						  "loaded Citus library version differs from latest available extension version",
+						  "Loaded library requires %s, but the latest control file specifies %s.",
+						  "Restart the database to load the latest Citus library.");
 }
 
 
@@ -928,27 +938,19 @@ Datum
 emulator_check_version(PG_FUNCTION_ARGS)
 {
 	ErrorContextCallback *saved = error_context_stack;
-	char	   *installedVersion;
 
 	if (citusVersionKnownCompatible || !EnableVersionChecks || creating_extension)
 		PG_RETURN_VOID();
 
 	/* raised as Citus's C functions raise it: without PL/pgSQL context lines */
 	error_context_stack = NULL;
-	if (CheckAvailableVersion(ERROR))
-	{
-		installedVersion = QueryOneText("SELECT extversion FROM pg_catalog.pg_extension "
-										"WHERE extname = 'citus'");
-		if (installedVersion != NULL &&
-			!MinorVersionsCompatibleRelaxed(installedVersion, CITUS_EXTENSIONVERSION))
-			ereport(ERROR, (errmsg("loaded Citus library version differs from installed "
-								   "extension version"),
-							errdetail("Loaded library requires %s, but the installed "
-									  "extension version is %s.", CITUS_MAJORVERSION,
-									  installedVersion),
-							errhint("Run ALTER EXTENSION citus UPDATE and try again.")));
+	if (CheckAvailableVersion(ERROR) &&
+		CheckVersionOf(ERROR,
+					   "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus'",
+					   "loaded Citus library version differs from installed extension version",
+					   "Loaded library requires %s, but the installed extension version is %s.",
+					   "Run ALTER EXTENSION citus UPDATE and try again."))
 		citusVersionKnownCompatible = true;
-	}
 	error_context_stack = saved;
 	PG_RETURN_VOID();
 }
