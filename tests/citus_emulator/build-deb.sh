@@ -18,6 +18,14 @@ case $MINOR in
 esac
 PACKAGE=postgresql-${PG_MAJOR}-citus-${MINOR}
 VERSION=${CITUS_VERSION}.emulator-1
+# the older minors' packages, by name: each minor's package conflicts with and replaces those (both ship citus.so),
+# so installing the newer one removes the older. Not a virtual package: Ansible's apt module with deb= (the citus
+# role's citus_package_files) refuses a file that an installed package conflicts with, virtual names included.
+OLDER=
+for other in 13.0 13.1; do
+  [ "$(printf '%s\n' "$other" "$MINOR" | sort -V | head -1)" = "$other" ] && [ "$other" != "$MINOR" ] \
+    && OLDER="${OLDER:+$OLDER, }postgresql-${PG_MAJOR}-citus-${other}"
+done
 ARCH=amd64
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -45,17 +53,14 @@ strip --strip-unneeded "$ROOT/usr/lib/postgresql/${PG_MAJOR}/lib/citus.so"
 DOC=$ROOT/usr/share/doc/$PACKAGE
 mkdir -p "$DOC" "$ROOT/DEBIAN"
 cp "$SRC_DIR/README.md" "$DOC/README.md"
-# Provides/Conflicts/Replaces the virtual postgresql-15-citus: every Citus minor's package ships the same
-# citus.so, so installing one removes the other (as with the real packages of two Citus minors)
 cat >"$ROOT/DEBIAN/control" <<CONTROL
 Package: $PACKAGE
 Version: $VERSION
 Architecture: $ARCH
 Maintainer: pgcitus.cluster test infrastructure <noreply@localhost>
 Depends: postgresql-${PG_MAJOR}, libpq5
-Provides: postgresql-${PG_MAJOR}-citus
-Conflicts: postgresql-${PG_MAJOR}-citus
-Replaces: postgresql-${PG_MAJOR}-citus
+Conflicts: ${OLDER}
+Replaces: ${OLDER}
 Section: database
 Priority: optional
 Installed-Size: $(du -sk "$ROOT/usr" | cut -f1)
