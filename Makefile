@@ -19,6 +19,14 @@ else
 CITUS_DEB_GIVEN := $(CITUS_DEB)
 endif
 export CITUS_DEB
+# The older package the upgrade scenario starts from: the 13.1 emulator package setup builds (.cache/citus-deb-old),
+# none when CITUS_DEB is given (then the scenario's old state is an extension version, see molecule/upgrade).
+ifeq ($(origin CITUS_DEB),undefined)
+CITUS_DEB_OLD ?= $(shell cat $(CURDIR)/.cache/citus-deb-old 2>/dev/null)
+else
+CITUS_DEB_OLD ?=
+endif
+export CITUS_DEB_OLD
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
 .PHONY: help setup test lint pytest unit contract integration molecule build lab lab-down bench clean

@@ -91,16 +91,19 @@ citus_package() {
   if [ -n "${CITUS_DEB:-}" ]; then
     deb=$(realpath "$CITUS_DEB")
   else
-    local want
+    local want old
     want=$(cd "$ROOT/tests/citus_emulator" && find . -type f ! -name '*.o' ! -name '*.so' ! -name '*.bc' -print0 \
            | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-    deb=$(ls "$CACHE/packages/$want"/*.deb 2>/dev/null | head -1 || true)
-    if [ -z "$deb" ]; then
-      say "Building the Citus API emulator package"
+    deb=$(ls "$CACHE/packages/$want"/postgresql-15-citus-13.2_*.deb 2>/dev/null | head -1 || true)
+    old=$(ls "$CACHE/packages/$want"/postgresql-15-citus-13.1_*.deb 2>/dev/null | head -1 || true)
+    if [ -z "$deb" ] || [ -z "$old" ]; then
+      say "Building the Citus API emulator packages (13.2, and 13.1 for the upgrade scenario)"
       rm -rf "$CACHE/packages"
       mkdir -p "$CACHE/packages/$want"
       deb=$(bash "$ROOT/tests/citus_emulator/build-deb.sh" "$CACHE/packages/$want" | tail -1)
+      old=$(bash "$ROOT/tests/citus_emulator/build-deb.sh" "$CACHE/packages/$want" 13.1 | tail -1)
     fi
+    echo "$old" > "$CACHE/citus-deb-old"
   fi
   [ -f "$deb" ] || { echo "Citus package not found: $deb" >&2; exit 1; }
   # Installed on this host too: the contract and module tests run local PostgreSQL servers with it.
@@ -114,6 +117,8 @@ citus_package() {
     cp "$deb" "$CACHE/installed-citus.deb"
   fi
   echo "$deb" > "$CACHE/citus-deb"
+  # a real package has no older one here: the upgrade scenario then starts from an extension version
+  [ -z "${CITUS_DEB:-}" ] || rm -f "$CACHE/citus-deb-old"
 }
 
 [ "$(id -u)" = 0 ] || { echo "scripts/setup.sh installs system packages and runs Docker: run it as root" >&2; exit 1; }

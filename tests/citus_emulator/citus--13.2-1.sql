@@ -50,6 +50,16 @@ CREATE FUNCTION citus_internal.emulator_library_listed(list text, library text)
     LANGUAGE C STRICT IMMUTABLE
     AS 'MODULE_PATHNAME', $$emulator_library_listed$$;
 
+CREATE FUNCTION citus_internal.emulator_check_version()
+    RETURNS void
+    LANGUAGE C
+    AS 'MODULE_PATHNAME', $$emulator_check_version$$;
+
+CREATE FUNCTION citus_internal.emulator_library_version()
+    RETURNS text
+    LANGUAGE C STRICT IMMUTABLE
+    AS 'MODULE_PATHNAME', $$emulator_library_version$$;
+
 CREATE FUNCTION citus_internal.emulator_raise(level text, sqlstate text, message text,
                                               detail text DEFAULT NULL, hint text DEFAULT NULL,
                                               context text DEFAULT NULL)
@@ -222,8 +232,10 @@ GRANT SELECT ON pg_catalog.pg_dist_shardid_seq, pg_catalog.pg_dist_placement_pla
     pg_catalog.pg_dist_colocationid_seq TO public;
 
 INSERT INTO pg_catalog.pg_dist_local_group VALUES (0);
+-- as Citus: the latest available version, whichever version is being created
 INSERT INTO pg_catalog.pg_dist_node_metadata
-    VALUES (jsonb_build_object('server_id', gen_random_uuid()::text, 'last_upgrade_version', '13.2-1'));
+SELECT jsonb_build_object('server_id', gen_random_uuid()::text, 'last_upgrade_version', default_version)
+  FROM pg_catalog.pg_available_extensions WHERE name = 'citus';
 
 -- the catalogs are dumped with the extension, as Citus's are
 SELECT pg_catalog.pg_extension_config_dump('pg_catalog.pg_dist_node', '');
@@ -519,7 +531,7 @@ $$;
 CREATE FUNCTION pg_catalog.citus_version()
     RETURNS text LANGUAGE sql STABLE
     AS $$
-    SELECT 'Citus 13.2.2 (API emulator: metadata only, moves no data)'
+    SELECT 'Citus ' || citus_internal.emulator_library_version() || ' (API emulator: metadata only, moves no data)'
            || coalesce(substring(version() from ' on .*$'), '')
 $$;
 COMMENT ON FUNCTION pg_catalog.citus_version() IS 'Citus version string';
@@ -658,6 +670,7 @@ CREATE FUNCTION pg_catalog.citus_set_coordinator_host(host text,
 DECLARE
     v_nodeid integer;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     LOCK TABLE pg_catalog.pg_dist_node IN ROW EXCLUSIVE MODE;
     SELECT nodeid INTO v_nodeid FROM pg_catalog.pg_dist_node WHERE groupid = 0 AND noderole = 'primary';
     IF NOT FOUND THEN
@@ -733,6 +746,7 @@ CREATE FUNCTION pg_catalog.citus_add_node(nodename text, nodeport integer, group
 DECLARE
     v_result record;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     v_result := citus_internal.emulator_add_node_metadata(nodename, nodeport, groupid, noderole, nodecluster);
     PERFORM citus_internal.emulator_mark_node_metadata_modified();
     IF v_result.already_exists THEN
@@ -754,6 +768,7 @@ CREATE FUNCTION pg_catalog.citus_add_inactive_node(nodename text, nodeport integ
 DECLARE
     v_result record;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF groupid = 0 THEN
         PERFORM citus_internal.emulator_error('coordinator node cannot be added as inactive node');
     END IF;
@@ -774,6 +789,7 @@ DECLARE
     v_groupid integer;
     v_result record;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     SELECT n.groupid INTO v_groupid FROM pg_catalog.pg_dist_node n
      WHERE n.nodename = primaryname AND n.nodeport = primaryport AND n.nodecluster = 'default';
     IF NOT FOUND THEN
@@ -793,6 +809,7 @@ CREATE FUNCTION pg_catalog.citus_remove_node(nodename text, nodeport integer)
 DECLARE
     v_node pg_catalog.pg_dist_node;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     v_node := citus_internal.emulator_find_node(nodename, nodeport);
     IF v_node.noderole = 'primary' THEN
         PERFORM citus_internal.emulator_error_if_node_has_only_placements(v_node);
@@ -865,6 +882,7 @@ CREATE FUNCTION pg_catalog.citus_set_node_property(nodename text, nodeport integ
 DECLARE
     v_node pg_catalog.pg_dist_node;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     v_node := citus_internal.emulator_find_node(nodename, nodeport);
     IF property = 'shouldhaveshards' THEN
         UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = value WHERE n.nodeid = v_node.nodeid;
@@ -884,6 +902,7 @@ CREATE FUNCTION pg_catalog.citus_update_node(node_id int, new_node_name text, ne
     RETURNS void LANGUAGE plpgsql STRICT
     AS $$
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
                 WHERE n.nodename = new_node_name AND n.nodeport = new_node_port AND n.nodeid <> node_id) THEN
@@ -904,6 +923,7 @@ REVOKE ALL ON FUNCTION pg_catalog.citus_update_node(int, text, int, bool, int) F
 CREATE FUNCTION pg_catalog.citus_get_active_worker_nodes(OUT node_name text, OUT node_port bigint)
     RETURNS SETOF record LANGUAGE sql STABLE
     AS $$
+    SELECT citus_internal.emulator_check_version();
     SELECT nodename, nodeport::bigint FROM pg_catalog.pg_dist_node
      WHERE isactive AND noderole = 'primary' AND groupid <> 0
      ORDER BY nodename COLLATE "C", nodeport
@@ -1223,6 +1243,7 @@ CREATE FUNCTION pg_catalog.create_distributed_table(table_name regclass, distrib
 DECLARE
     v_shard_count integer;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF table_name IS NULL OR colocate_with IS NULL THEN
         RETURN;
     END IF;
@@ -1308,6 +1329,7 @@ DECLARE
     v_plugins text;
     v_split_count integer;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF table_name IS NULL OR distribution_type IS NULL OR colocate_with IS NULL THEN
         RETURN;
     END IF;
@@ -1401,6 +1423,7 @@ DECLARE
     v_has_rows boolean;
     v_local regclass;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     PERFORM citus_internal.emulator_forget_citus_local_table(table_name);
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error(format('table "%s" is already distributed', v_relname),
@@ -1501,6 +1524,7 @@ DECLARE
     v_rel regclass;
     v_foreign_key text;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = table_name) THEN
         PERFORM citus_internal.emulator_error('cannot undistribute table because the table is not distributed');
     END IF;
@@ -1563,6 +1587,7 @@ DECLARE
     v_rf text;
     v_target_type oid;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF table_name IS NULL THEN
         RETURN;
     END IF;
@@ -1993,6 +2018,7 @@ CREATE FUNCTION pg_catalog.get_rebalance_table_shards_plan(relation regclass DEF
                    targetname text, targetport int)
     LANGUAGE sql VOLATILE
     AS $$
+    SELECT citus_internal.emulator_check_version();
     SELECT p.table_name, p.shardid, p.shard_size, p.sourcename, p.sourceport, p.targetname, p.targetport
       FROM citus_internal.emulator_rebalance_plan(relation, threshold, max_shard_moves, excluded_shard_list,
                                                   drain_only, rebalance_strategy, improvement_threshold) p
@@ -2090,6 +2116,7 @@ CREATE FUNCTION pg_catalog.rebalance_table_shards(relation regclass DEFAULT NULL
     RETURNS void LANGUAGE plpgsql VOLATILE
     AS $$
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
     PERFORM citus_internal.emulator_apply_rebalance(relation, threshold, max_shard_moves, excluded_shard_list,
                                                     drain_only, rebalance_strategy, shard_transfer_mode, true);
@@ -2108,6 +2135,7 @@ DECLARE
     v_job bigint;
     v_moves integer;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     SELECT job_id INTO v_job FROM pg_catalog.pg_dist_background_job
      WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')
      ORDER BY job_id DESC LIMIT 1;
@@ -2181,6 +2209,7 @@ CREATE FUNCTION pg_catalog.citus_rebalance_wait()
     RETURNS void LANGUAGE plpgsql VOLATILE
     AS $$
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job
                     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')) THEN
         PERFORM citus_internal.emulator_raise('WARNING', '01000', 'no ongoing rebalance that can be waited on');
@@ -2194,6 +2223,7 @@ CREATE FUNCTION pg_catalog.citus_rebalance_stop()
     RETURNS void LANGUAGE plpgsql VOLATILE
     AS $$
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job
                     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')) THEN
         PERFORM citus_internal.emulator_error('no ongoing rebalance that can be stopped');
@@ -2209,6 +2239,7 @@ CREATE FUNCTION pg_catalog.citus_job_cancel(jobid bigint)
     RETURNS void LANGUAGE plpgsql
     AS $$
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     UPDATE pg_catalog.pg_dist_background_job SET state = 'cancelled', finished_at = now()
      WHERE job_id = jobid AND state IN ('scheduled', 'running', 'cancelling', 'failing');
     IF NOT FOUND AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_background_job WHERE job_id = jobid) THEN
@@ -2231,6 +2262,7 @@ CREATE FUNCTION pg_catalog.citus_drain_node(nodename text, nodeport integer,
 DECLARE
     v_node pg_catalog.pg_dist_node;
 BEGIN
+    PERFORM citus_internal.emulator_check_version();
     IF nodename IS NULL OR nodeport IS NULL THEN
         PERFORM citus_internal.emulator_error('nodename and nodeport cannot be NULL');
     END IF;
@@ -2423,3 +2455,38 @@ BEGIN
 END $$;
 
 CREATE EVENT TRIGGER citus_cascade_to_partition ON sql_drop EXECUTE FUNCTION pg_catalog.citus_drop_trigger();
+
+---------------------------------------------------------------------------
+-- Upgrades
+---------------------------------------------------------------------------
+-- Citus 13.2's procedure (sql/udfs/citus_finish_citus_upgrade/latest.sql): its only step is for
+-- clusters last upgraded before 11.0, which the emulator cannot have; otherwise a NOTICE and no change.
+CREATE PROCEDURE pg_catalog.citus_finish_citus_upgrade()
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $cppu$
+DECLARE
+    current_version_string text;
+    last_upgrade_version_string text;
+    last_upgrade_major_version int;
+    last_upgrade_minor_version int;
+    last_upgrade_sqlpatch_version int;
+BEGIN
+    SELECT extversion INTO current_version_string FROM pg_extension WHERE extname = 'citus';
+    SELECT coalesce(metadata->>'last_upgrade_version', '8.0-1') INTO last_upgrade_version_string
+      FROM pg_dist_node_metadata;
+    SELECT r[1], r[2], r[3]
+      FROM regexp_matches(last_upgrade_version_string, '([0-9]+)\.([0-9]+)-([0-9]+)', '') r
+      INTO last_upgrade_major_version, last_upgrade_minor_version, last_upgrade_sqlpatch_version;
+    IF last_upgrade_major_version IS NULL OR last_upgrade_minor_version IS NULL
+       OR last_upgrade_sqlpatch_version IS NULL THEN
+        last_upgrade_major_version := 8;
+    END IF;
+    IF last_upgrade_major_version < 11 THEN
+        PERFORM citus_internal.emulator_error('citus_finalize_upgrade_to_citus11 is not supported by the Citus API emulator');
+    END IF;
+    RAISE NOTICE 'already at the latest distributed schema version (%)', last_upgrade_version_string;
+END;
+$cppu$;
+COMMENT ON PROCEDURE pg_catalog.citus_finish_citus_upgrade()
+    IS 'after upgrading Citus on all nodes call this function to upgrade the distributed schema';

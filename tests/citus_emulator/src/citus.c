@@ -17,7 +17,11 @@
  *	  - citus_internal.emulator_library_listed(): whether a list setting such
  *		as output_plugin_libraries names a library,
  *	  - citus_internal.emulator_server_id(): a random uuid for
- *		pg_dist_node_metadata.
+ *		pg_dist_node_metadata,
+ *	  - the library's version (CITUS_VERSION, set at build time: 13.2.2 or
+ *		an older 13.x) and Citus's version checks between the library, the
+ *		control file and the installed extension (CheckCitusVersion, and
+ *		the CREATE/ALTER EXTENSION citus checks of its utility hook).
  *
  * Everything else (catalogs, node and table functions) is PL/pgSQL in
  * citus--13.2-1.sql. Shards are metadata only: no data ever moves.
@@ -27,6 +31,10 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_extension.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "fmgr.h"
@@ -40,6 +48,16 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
+
+/* the library's version, set by the Makefile (CITUS_VERSION=13.2.2 or an older 13.x) */
+#ifndef CITUS_VERSION
+#define CITUS_VERSION "13.2.2"
+#endif
+#ifndef CITUS_MAJORVERSION
+#define CITUS_MAJORVERSION "13.2"
+#endif
+/* the extension version the library is built for, as Citus's CITUS_EXTENSIONVERSION */
+#define CITUS_EXTENSIONVERSION CITUS_MAJORVERSION "-1"
 
 PG_MODULE_MAGIC;
 
@@ -61,6 +79,8 @@ static int	MetadataSyncMode = 0;
 static int	NodeConnectionTimeout = 30000;
 static bool CheckAvailableSpaceBeforeMove = true;
 static char *EmulatorHint = NULL;
+static bool EnableVersionChecks = true;
+static bool citusVersionKnownCompatible = false;
 
 /*
  * Keywords Citus 13.2 accepts in citus.node_conninfo (its allow list for
@@ -99,6 +119,10 @@ static const struct config_enum_entry metadata_sync_mode_options[] = {
 
 /* something non-NULL to install in the hooks Citus installs */
 static planner_hook_type prev_planner_hook = NULL;
+static ProcessUtility_hook_type prev_utility_hook = NULL;
+
+static bool CheckAvailableVersion(int elevel);
+static bool MinorVersionsCompatibleRelaxed(const char *leftVersion, const char *rightVersion);
 
 static PlannedStmt *
 emulator_planner(Query *parse, const char *query_string, int cursorOptions,
@@ -107,6 +131,82 @@ emulator_planner(Query *parse, const char *query_string, int cursorOptions,
 	if (prev_planner_hook)
 		return prev_planner_hook(parse, query_string, cursorOptions, boundParams);
 	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+
+/*
+ * ExtensionVersionOption returns the version a CREATE EXTENSION ... VERSION or
+ * ALTER EXTENSION ... UPDATE TO statement names, NULL when it names none.
+ */
+static char *
+ExtensionVersionOption(List *options)
+{
+	ListCell   *cell;
+
+	foreach(cell, options)
+	{
+		DefElem    *option = (DefElem *) lfirst(cell);
+
+		if (strcmp(option->defname, "new_version") == 0)
+			return defGetString(option);
+	}
+	return NULL;
+}
+
+
+/*
+ * emulator_utility runs the checks Citus's utility hook runs on CREATE
+ * EXTENSION citus and ALTER EXTENSION citus UPDATE when
+ * citus.enable_version_checks is on (ErrorIfUnstableCreateOrAlterExtensionStmt):
+ * a named version must be compatible with the loaded library, and without one
+ * the control file's default_version must be.
+ */
+static void
+emulator_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				 ProcessUtilityContext context, ParamListInfo params,
+				 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	List	   *options = NIL;
+	bool		citusStmt = false;
+
+	if (IsA(parsetree, CreateExtensionStmt) &&
+		strcmp(((CreateExtensionStmt *) parsetree)->extname, "citus") == 0)
+	{
+		citusStmt = true;
+		options = ((CreateExtensionStmt *) parsetree)->options;
+	}
+	else if (IsA(parsetree, AlterExtensionStmt) &&
+			 strcmp(((AlterExtensionStmt *) parsetree)->extname, "citus") == 0)
+	{
+		citusStmt = true;
+		options = ((AlterExtensionStmt *) parsetree)->options;
+	}
+	if (citusStmt && EnableVersionChecks)
+	{
+		char	   *newVersion = ExtensionVersionOption(options);
+
+		if (newVersion != NULL)
+		{
+			if (!MinorVersionsCompatibleRelaxed(newVersion, CITUS_EXTENSIONVERSION))
+				ereport(ERROR, (errmsg("specified version incompatible with loaded "
+									   "Citus library"),
+								errdetail("Loaded library requires %s, but %s was specified.",
+										  CITUS_MAJORVERSION, newVersion),
+								errhint("If a newer library is present, restart the database "
+										"and try the command again.")));
+		}
+		else
+			CheckAvailableVersion(ERROR);
+	}
+	if (citusStmt)
+		citusVersionKnownCompatible = false;
+
+	if (prev_utility_hook)
+		prev_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+								dest, qc);
 }
 
 
@@ -139,6 +239,10 @@ _PG_init(void)
 	 */
 	prev_planner_hook = planner_hook;
 	planner_hook = emulator_planner;
+
+	/* the version checks of Citus's utility hook on CREATE/ALTER EXTENSION citus */
+	prev_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = emulator_utility;
 
 	DefineCustomIntVariable("citus.shard_count",
 							"Sets the number of shards for a new hash-partitioned table "
@@ -202,6 +306,11 @@ _PG_init(void)
 							"Sets the maximum duration to connect to worker nodes.",
 							NULL, &NodeConnectionTimeout, 30000, 10, 60 * 60 * 1000,
 							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("citus.enable_version_checks",
+							 "Enables version checks during CREATE/ALTER EXTENSION commands",
+							 NULL, &EnableVersionChecks, true,
+							 PGC_USERSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("citus.check_available_space_before_move",
 							 "When enabled will check free disk space before a shard move",
@@ -711,4 +820,147 @@ NodeConninfoCheckHook(char **newval, void **extra, GucSource source)
 	}
 	PQconninfoFree(options);
 	return true;
+}
+
+
+/*
+ * ParseVersionComponent and MinorVersionsCompatibleRelaxed compare versions as
+ * Citus 13.2 does (metadata_cache.c): the same major version and minor versions
+ * at most 1 apart; the schema version after '-' is ignored. So a 13.2 library
+ * works with a 13.1-1 extension, and not with 13.0-1 or 12.1-1.
+ */
+static int
+ParseVersionComponent(const char *version, char **endPtr)
+{
+	long int	val;
+
+	errno = 0;
+	val = strtol(version, endPtr, 10);
+	if (errno == ERANGE || val > INT_MAX || val < INT_MIN)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						errmsg("Invalid integer in version string")));
+	return (int) val;
+}
+
+
+static bool
+MinorVersionsCompatibleRelaxed(const char *leftVersion, const char *rightVersion)
+{
+	char	   *leftSep;
+	char	   *rightSep;
+	int			leftMajor = ParseVersionComponent(leftVersion, &leftSep);
+	int			rightMajor = ParseVersionComponent(rightVersion, &rightSep);
+	int			leftMinor;
+	int			rightMinor;
+
+	if (leftMajor != rightMajor)
+		return false;
+	leftMinor = (*leftSep == '.') ? ParseVersionComponent(leftSep + 1, &leftSep) : 0;
+	rightMinor = (*rightSep == '.') ? ParseVersionComponent(rightSep + 1, &rightSep) : 0;
+	return leftMinor - rightMinor >= -1 && leftMinor - rightMinor <= 1;
+}
+
+
+/* one text value of a catalog query, NULL for no row */
+static char *
+QueryOneText(const char *query)
+{
+	char	   *result = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %s", query);
+	if (SPI_processed > 0)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (value != NULL)
+			result = MemoryContextStrdup(TopTransactionContext, value);
+	}
+	SPI_finish();
+	return result;
+}
+
+
+/*
+ * CheckVersionOf compares the version a catalog query returns with the
+ * library's (no row: nothing to compare) and reports a mismatch with elevel and
+ * Citus's message, its detail (a format taking the library's and the other
+ * version) and hint.
+ */
+static bool
+CheckVersionOf(int elevel, const char *query, const char *message, const char *detail,
+			   const char *hint)
+{
+	char	   *version = QueryOneText(query);
+
+	if (version == NULL || MinorVersionsCompatibleRelaxed(version, CITUS_EXTENSIONVERSION))
+		return true;
+	ereport(elevel, (errmsg("%s", message),
+					 errdetail(detail, CITUS_MAJORVERSION, version),
+					 errhint("%s", hint)));
+	return false;
+}
+
+
+/*
+ * CheckAvailableVersion: the control file's default_version must be compatible
+ * with the library (Citus's message: the server still runs an older library
+ * after a package upgrade, or a newer one after a downgrade).
+ */
+static bool
+CheckAvailableVersion(int elevel)
+{
+	if (!EnableVersionChecks)
+		return true;
+	return CheckVersionOf(elevel,
+						  "SELECT default_version FROM pg_catalog.pg_available_extensions "
+						  "WHERE name = 'citus'",
+						  "loaded Citus library version differs from latest available extension version",
+						  "Loaded library requires %s, but the latest control file specifies %s.",
+						  "Restart the database to load the latest Citus library.");
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_check_version);
+
+/*
+ * emulator_check_version() is Citus's CheckCitusVersion(ERROR), which its node,
+ * table and rebalancer functions call first: the library must be compatible
+ * with the control file and with the installed extension, else the error says
+ * which and how to fix it. Skipped while the extension is being created or
+ * updated and with citus.enable_version_checks off; once it passed, it is not
+ * checked again in the session (as in Citus) until the next CREATE/ALTER
+ * EXTENSION citus.
+ */
+Datum
+emulator_check_version(PG_FUNCTION_ARGS)
+{
+	ErrorContextCallback *saved = error_context_stack;
+
+	if (citusVersionKnownCompatible || !EnableVersionChecks || creating_extension)
+		PG_RETURN_VOID();
+
+	/* raised as Citus's C functions raise it: without PL/pgSQL context lines */
+	error_context_stack = NULL;
+	if (CheckAvailableVersion(ERROR) &&
+		CheckVersionOf(ERROR,
+					   "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus'",
+					   "loaded Citus library version differs from installed extension version",
+					   "Loaded library requires %s, but the installed extension version is %s.",
+					   "Run ALTER EXTENSION citus UPDATE and try again."))
+		citusVersionKnownCompatible = true;
+	error_context_stack = saved;
+	PG_RETURN_VOID();
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_library_version);
+
+/* emulator_library_version(): the library's Citus version, e.g. 13.2.2 */
+Datum
+emulator_library_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(CITUS_VERSION));
 }
