@@ -40,9 +40,12 @@ setup:  ## Install what the tests need (apt packages, Docker daemon, test image,
 test: setup  ## Everything CI runs: lint, Python tests (unit, contract, modules), every Molecule scenario
 	$(MAKE) --no-print-directory lint pytest molecule
 
+# ansible-lint runs with ANSIBLE_HOME inside the checkout: it reads $ANSIBLE_HOME/collections before
+# ANSIBLE_COLLECTIONS_PATH, and a copy of this collection installed there (by a Molecule prerun, or by hand) would
+# hide the checkout's new roles and playbooks.
 lint:  ## ruff, ansible-lint (production profile), and a collection build
 	ruff check .
-	ansible-lint
+	ANSIBLE_HOME=$(CURDIR)/.cache/ansible-home ansible-lint
 	$(MAKE) --no-print-directory build
 
 pytest:  ## Unit, emulator contract and module tests (psycopg2), then the module tests again on psycopg 3
