@@ -2124,6 +2124,19 @@ END $$;
 COMMENT ON FUNCTION pg_catalog.rebalance_table_shards(regclass, float4, int, bigint[], citus.shard_transfer_mode, boolean, name)
     IS 'rebalance the shards of the given table across the worker nodes (including colocated shards of other tables)';
 
+-- Citus's replicate_reference_tables (reference_table_utils.c): a placement of every reference table on every
+-- active primary that lacks one (the coordinator too, once registered); nothing when none lacks one
+CREATE FUNCTION pg_catalog.replicate_reference_tables(shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto')
+    RETURNS void LANGUAGE plpgsql STRICT VOLATILE
+    AS $$
+BEGIN
+    LOCK TABLE pg_catalog.pg_dist_node IN SHARE MODE;
+    PERFORM citus_internal.emulator_ensure_reference_tables_on_all_nodes();
+END $$;
+COMMENT ON FUNCTION pg_catalog.replicate_reference_tables(citus.shard_transfer_mode)
+    IS 'replicate reference tables to all nodes';
+REVOKE ALL ON FUNCTION pg_catalog.replicate_reference_tables(citus.shard_transfer_mode) FROM PUBLIC;
+
 CREATE FUNCTION pg_catalog.citus_rebalance_start(rebalance_strategy name DEFAULT NULL,
                                                  drain_only boolean DEFAULT false,
                                                  shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto',

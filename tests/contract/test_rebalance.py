@@ -299,3 +299,24 @@ def test_drain_keeps_the_moves_before_it_fails(sql: Sql, workers: list[Node], th
     assert users[FIRST_SHARD_ID + 2] == {group_of(sql, third_worker)}
     assert users[FIRST_SHARD_ID + 1] == users[FIRST_SHARD_ID + 3] == {group_of(sql, staying)}
     assert placement_groups(sql, "events") == events_before
+
+
+def test_replicate_reference_tables_copies_them_to_a_new_node(sql: Sql, workers: list[Node],
+                                                              third_worker: Node) -> None:
+    """citus_add_node does not copy reference tables (Citus 11 deprecated replicate_reference_tables_on_activate):
+    replicate_reference_tables() gives the new node a placement of each, and changes nothing when none lacks one."""
+    sql("CREATE TABLE countries (code text PRIMARY KEY)")
+    sql("SELECT create_reference_table('countries')")
+    sql("SELECT citus_add_node(%s, %s)", (third_worker.name, third_worker.port))
+    third = group_of(sql, third_worker)
+    assert third not in placement_groups(sql, "countries")[FIRST_SHARD_ID]
+    sql("SELECT replicate_reference_tables()")
+    groups = placement_groups(sql, "countries")[FIRST_SHARD_ID]
+    assert third in groups
+    assert {group_of(sql, node) for node in workers} <= groups
+    placements = sql.one("SELECT count(*) FROM pg_dist_placement")
+    sql("SELECT replicate_reference_tables('block_writes')")
+    assert sql.one("SELECT count(*) FROM pg_dist_placement") == placements
+    assert sql.one("SELECT pg_get_function_arguments('pg_catalog.replicate_reference_tables("
+                   "citus.shard_transfer_mode)'::regprocedure)") == (
+        "shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto'::citus.shard_transfer_mode")
