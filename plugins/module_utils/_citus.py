@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
@@ -168,6 +168,15 @@ def citus_call(function: str, *args: Any, action: str = '', **named: Any) -> Sta
         parts.append(placeholder if name is None else f'{name} => {placeholder}')
         params.append(value)
     return Statement(f"SELECT {function}({', '.join(parts)})", tuple(params) or None, action=action)
+
+
+class ModuleParams:
+    """Base of a module's typed options (a dataclass): from_params takes the module's own options from module.params,
+    the unset ones (None) left to the class's defaults, the connection options left out."""
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Any:
+        return cls(**{f.name: params[f.name] for f in fields(cls) if params.get(f.name) is not None})
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ add, existing), the drain step, and the run. The module file holds only its docu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     NODE_COLUMNS,
     CitusDB,
     Differences,
+    ModuleParams,
     Refusal,
     Statement,
     StepFailed,
@@ -63,7 +64,7 @@ OTHER_SHARD_NODES = (
 
 
 @dataclass(frozen=True)
-class NodeParams:
+class NodeParams(ModuleParams):
     """The module's options, once validate() accepted them (the argument spec in plugins/modules/citus_node.py holds
     the same names and defaults)."""
     name: str
@@ -79,12 +80,6 @@ class NodeParams:
     drain: bool = False
     shard_transfer_mode: str | None = None
     timeout: int = DEFAULT_TIMEOUT
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> NodeParams:
-        """From module.params (options the module does not have, like the login ones, are left out)."""
-        given = {f.name: params[f.name] for f in fields(cls) if params.get(f.name) is not None}
-        return cls(**given)
 
     @property
     def here(self) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
+    ModuleParams,
     Refusal,
     Statement,
     StepFailed,
@@ -258,7 +259,7 @@ BALANCED_ONLY = ('rebalance_strategy', 'shard_transfer_mode') + PARALLEL_OPTIONS
 
 
 @dataclass(frozen=True)
-class RebalanceParams:
+class RebalanceParams(ModuleParams):
     """citus_rebalance's options (the argument spec in plugins/modules/citus_rebalance.py)."""
     state: str = 'balanced'
     rebalance_strategy: str | None = None
@@ -268,11 +269,6 @@ class RebalanceParams:
     parallel_transfer_colocated_shards: bool | None = None
     wait: bool = True
     timeout: int = DEFAULT_TIMEOUT
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> RebalanceParams:
-        names = cls.__dataclass_fields__
-        return cls(**{name: params[name] for name in names if params.get(name) is not None})
 
     def parallel(self, server_arguments: list[str]) -> dict[str, bool | None]:
         """The parallel transfer options to pass: those given, when the server's citus_rebalance_start has them."""

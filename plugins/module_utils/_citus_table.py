@@ -9,13 +9,14 @@ Pure functions over catalog snapshots (unit tested without a server) plus the re
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
     Cast,
     CitusDB,
     Differences,
+    ModuleParams,
     Refusal,
     Statement,
     Unit,
@@ -58,7 +59,7 @@ class TablePlan:
 
 
 @dataclass(frozen=True)
-class TableParams:
+class TableParams(ModuleParams):
     """The options of either table module, once validated (table_argument_spec and the modules' own options hold the
     same names and defaults; citus_reference_table has none of the distribution options)."""
     name: str
@@ -73,11 +74,6 @@ class TableParams:
     replication_factor: int | None = None
     concurrently: bool = False
     cascade_to_colocated: bool | None = None
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> TableParams:
-        """From module.params (the connection options are left out)."""
-        return cls(**{f.name: params[f.name] for f in fields(cls) if params.get(f.name) is not None})
 
 
 @dataclass
