@@ -453,7 +453,8 @@ class Cluster:
         env = dict(os.environ, PGPASSFILE=str(local.base / "pgpass"))
         _run(local._cmd(["env", f"PGPASSFILE={local.base / 'pgpass'}", str(PG_BIN / "pg_basebackup"),
                          "-h", LOCAL_HOST, "-p", str(primary.port), "-U", "postgres", "-D", str(datadir),
-                         "-X", "stream", "-c", "fast", "-R", "--no-sync"]), f"pg_basebackup of {primary.address}", env=env)
+                         "-X", "stream", "-c", "fast", "-R", "--no-sync"]),
+             f"pg_basebackup of {primary.address}", env=env)
         with (datadir / "postgresql.conf").open("a") as handle:
             handle.write(f"port = {port}\n")
         log = local.base / f"{datadir.name}.log"
