@@ -437,6 +437,9 @@ def test_promote_clone_splits_the_shards_and_keeps_every_row(sql: Sql, loaded: l
     clone = replica_of(primary)
     clone_id = sql.one("SELECT citus_add_clone_node(%s, %s, %s, %s)",
                        (clone.name, clone.port, primary.name, primary.port))
+    # rows written after the clone was added reach it by streaming replication
+    sql("INSERT INTO events SELECT g, md5(g::text) FROM generate_series(101, 150) g")
+    rows_before = checksums(sql)
     clone_group = node_row(sql, clone)["groupid"]
     primary_id, primary_group = node_id(sql, primary), node_row(sql, primary)["groupid"]
     plan = sql("SELECT table_name::text, shardid, placement_node FROM get_snapshot_based_node_split_plan(%s, %s, %s, "
@@ -552,3 +555,45 @@ def test_promote_refused_while_a_rebalance_runs(sql: Sql, loaded: list[Node], th
                  "A rebalance was already scheduled as background job",
                  "To monitor progress, run: SELECT * FROM citus_rebalance_status();")
     assert node_row(sql, clone)["nodeisclone"] is True
+
+
+def test_promote_clone_that_stopped_streaming(sql: Sql, loaded: list[Node], replica_of) -> None:
+    primary = loaded[0]
+    clone = replica_of(primary)
+    clone_id = sql.one("SELECT citus_add_clone_node(%s, %s, %s, %s)",
+                       (clone.name, clone.port, primary.name, primary.port))
+    sql.cluster.stop_replica(clone)
+    error = sql.error("SELECT citus_promote_clone_and_rebalance(%s)", (clone_id,))
+    assert_error(error, f"clone {clone.address} is not connected to primary {primary.address}", "55000",
+                 "The clone must be actively replicating from the specified primary node",
+                 "Verify the clone is running and properly configured for replication")
+    assert node_row(sql, clone)["nodeisclone"] is True
+
+
+def test_promote_with_an_unknown_strategy_promotes_before_it_fails(sql: Sql, loaded: list[Node],
+                                                                   replica_of) -> None:
+    """Citus looks the strategy up only when it splits the shards, after pg_promote(): the clone is then a primary
+    of its own while pg_dist_node still shows an inactive clone, and a retry finds it no longer replicating.
+    (So check the strategy first, e.g. with get_snapshot_based_node_split_plan.)"""
+    primary = loaded[0]
+    clone = replica_of(primary)
+    clone_id = sql.one("SELECT citus_add_clone_node(%s, %s, %s, %s)",
+                       (clone.name, clone.port, primary.name, primary.port))
+    before = sql("SELECT * FROM pg_dist_placement ORDER BY placementid")
+    error = sql.error("SELECT citus_promote_clone_and_rebalance(%s, 'nope')", (clone_id,))
+    assert_error(error, "could not find rebalance strategy with name nope", "XX000")
+    assert sql.one("SELECT pg_is_in_recovery()", node=clone) is False
+    assert node_row(sql, clone)["nodeisclone"] is True
+    assert node_row(sql, clone)["isactive"] is False
+    assert sql("SELECT * FROM pg_dist_placement ORDER BY placementid") == before
+    error = sql.error("SELECT citus_promote_clone_and_rebalance(%s)", (clone_id,))
+    assert error.diag.message_primary == f"clone {clone.address} is not connected to primary {primary.address}"
+
+
+def test_remove_node_removes_an_unpromoted_clone(sql: Sql, workers: list[Node], replica_of) -> None:
+    primary, other = workers
+    clone = replica_of(primary)
+    sql("SELECT citus_add_clone_node(%s, %s, %s, %s)", (clone.name, clone.port, primary.name, primary.port))
+    sql("SELECT citus_remove_node(%s, %s)", (clone.name, clone.port))
+    assert node_row(sql, clone) is None
+    assert node_row(sql, clone, on=other) is None
