@@ -410,6 +410,24 @@ def test_split_plan_halves_the_primary_s_shard_groups(sql: Sql, workers: list[No
     assert sql("SELECT * FROM pg_dist_placement ORDER BY placementid") == before
 
 
+def test_split_plan_over_two_colocation_groups(sql: Sql, workers: list[Node], replica_of) -> None:
+    """Shard groups of every colocation group compete: with equal costs the lowest shard ids go to the clone."""
+    primary = workers[0]
+    sql("CREATE TABLE a (id bigint PRIMARY KEY)")
+    sql("SELECT create_distributed_table('a', 'id', shard_count => 4)")
+    sql("CREATE TABLE b (id bigint PRIMARY KEY)")
+    sql("SELECT create_distributed_table('b', 'id', shard_count => 4, colocate_with => 'none')")
+    clone = replica_of(primary)
+    sql("SELECT citus_add_clone_node(%s, %s, %s, %s)", (clone.name, clone.port, primary.name, primary.port))
+    on_primary = sorted(shards_on(sql, primary, "a") + shards_on(sql, primary, "b"))
+    assert len(on_primary) == 4
+    plan = sql("SELECT table_name::text, shardid, placement_node FROM get_snapshot_based_node_split_plan(%s, %s, %s, "
+               "%s, 'by_shard_count')", (primary.name, primary.port, clone.name, clone.port))
+    assert sorted(plan, key=lambda row: row[1]) == [
+        ("a" if shard in shards_on(sql, primary, "a") else "b", shard,
+         "Clone Node" if shard in on_primary[:2] else "Primary Node") for shard in on_primary]
+
+
 def test_split_plan_refusals(sql: Sql, workers: list[Node], replica_of) -> None:
     primary, other = workers
     clone = replica_of(primary)
