@@ -12,7 +12,9 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # The Citus package the tests and the lab install: CITUS_DEB=/path/to/postgresql-15-citus-13.2_*.deb when you give
 # one; otherwise the emulator package that setup builds (setup writes the package it chose to .cache/citus-deb).
-ifeq ($(origin CITUS_DEB),undefined)
+# Where CITUS_DEB came from is read once, before this file gives it a value (after that its origin is "file").
+CITUS_DEB_ORIGIN := $(origin CITUS_DEB)
+ifeq ($(CITUS_DEB_ORIGIN),undefined)
 CITUS_DEB_GIVEN :=
 CITUS_DEB = $(shell cat $(CURDIR)/.cache/citus-deb 2>/dev/null)
 else
@@ -21,7 +23,7 @@ endif
 export CITUS_DEB
 # The older package the upgrade scenario starts from: the 13.1 emulator package setup builds (.cache/citus-deb-old),
 # none when CITUS_DEB is given (then the scenario's old state is an extension version, see molecule/upgrade).
-ifeq ($(origin CITUS_DEB),undefined)
+ifeq ($(CITUS_DEB_ORIGIN),undefined)
 CITUS_DEB_OLD ?= $(shell cat $(CURDIR)/.cache/citus-deb-old 2>/dev/null)
 else
 CITUS_DEB_OLD ?=
