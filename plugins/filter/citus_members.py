@@ -32,6 +32,16 @@ options:
         citus_cluster role passes C(citus_cluster_workers_should_have_shards)).
     type: bool
     default: true
+  leaving:
+    description:
+      - Inventory names of workers that leave the cluster, as C(playbooks/scale_in.yml) passes them. Their records get
+        C(state) C(absent) and C(drain) true, whatever their host variables say, so the
+        P(pgcitus.cluster.citus_cluster#role) role drains them through the background rebalancer and removes them.
+      - The coordinator never leaves. A coordinator's record keeps its state even when its name is listed (the
+        playbook refuses that before calling the role). Names that are not members are ignored.
+    type: list
+    elements: str
+    default: []
 seealso:
   - plugin: pgcitus.cluster.citus_member_problems
     plugin_type: filter
@@ -72,10 +82,10 @@ _value:
       description: C(citus_node_should_have_shards), default the O(should_have_shards) option.
       type: bool
     state:
-      description: C(citus_node_state), default C(present).
+      description: C(citus_node_state), default C(present); C(absent) for a worker in O(leaving).
       type: raw
     drain:
-      description: C(citus_node_drain), default C(false).
+      description: C(citus_node_drain), default C(false); true for a worker in O(leaving).
       type: bool
     shard_transfer_mode:
       description: C(citus_node_shard_transfer_mode), default null.
@@ -83,7 +93,7 @@ _value:
 '''
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ansible.plugins.filter.core import to_bool
@@ -108,11 +118,11 @@ def _default_address(hostvars: Mapping[str, Any], name: Any) -> Any:
     return ipv4.get('address', '') if isinstance(ipv4, Mapping) else ''
 
 
-def member(host: str, hostvars: Mapping[str, Any], coordinator: bool, should_have_shards: Any = True
-           ) -> dict[str, Any]:
-    """One member's record from its host variables."""
+def member(host: str, hostvars: Mapping[str, Any], coordinator: bool, should_have_shards: Any = True,
+           leaving: bool = False) -> dict[str, Any]:
+    """One member's record from its host variables; a leaving worker is absent and drained."""
     name = _var(hostvars, 'citus_node_name', lambda: _var(hostvars, 'ansible_host', lambda: host))
-    return {
+    record = {
         'host': host,
         'coordinator': coordinator,
         'name': name,
@@ -123,11 +133,15 @@ def member(host: str, hostvars: Mapping[str, Any], coordinator: bool, should_hav
         'drain': to_bool(_var(hostvars, 'citus_node_drain', lambda: False)),
         'shard_transfer_mode': _var(hostvars, 'citus_node_shard_transfer_mode', lambda: None),
     }
+    if leaving and not coordinator:
+        record.update(state='absent', drain=True)
+    return record
 
 
-def citus_members(hostvars: Mapping[str, Any], groups: Mapping[str, Any], should_have_shards: Any = True
-                  ) -> list[dict[str, Any]]:
-    return [member(host, hostvars[host], coordinator, should_have_shards)
+def citus_members(hostvars: Mapping[str, Any], groups: Mapping[str, Any], should_have_shards: Any = True,
+                  leaving: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    gone = set(leaving or ())
+    return [member(host, hostvars[host], coordinator, should_have_shards, host in gone)
             for group, coordinator in MEMBER_GROUPS for host in groups.get(group) or []]
 
 

@@ -3149,3 +3149,15 @@ END;
 $cppu$;
 COMMENT ON PROCEDURE pg_catalog.citus_finish_citus_upgrade()
     IS 'after upgrading Citus on all nodes call this function to upgrade the distributed schema';
+
+-- Citus's citus_local_disk_space_stats (metadata_utility.c): the free and total bytes of the file system that holds
+-- the data directory (statvfs: f_bfree and f_blocks), which Citus's shard moves compare with
+-- citus.desired_percent_disk_available_after_move on the target node
+CREATE FUNCTION pg_catalog.citus_local_disk_space_stats(
+    OUT available_disk_size bigint,
+    OUT total_disk_size bigint)
+    RETURNS record
+    LANGUAGE C STRICT
+    AS 'MODULE_PATHNAME', $$citus_local_disk_space_stats$$;
+COMMENT ON FUNCTION pg_catalog.citus_local_disk_space_stats()
+    IS 'returns statistics on available disk space on the local node';

@@ -54,6 +54,8 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
+#include <sys/statvfs.h>
+
 /* the library's version, set by the Makefile (CITUS_VERSION=13.2.2 or an older 13.x) */
 #ifndef CITUS_VERSION
 #define CITUS_VERSION "13.2.2"
@@ -83,6 +85,7 @@ static char *CurrentCluster = NULL;
 static int	MetadataSyncMode = 0;
 static int	NodeConnectionTimeout = 30000;
 static bool CheckAvailableSpaceBeforeMove = true;
+static double DesiredPercentFreeAfterMove = 10.0;
 static char *EmulatorHint = NULL;
 static bool EnableVersionChecks = true;
 static bool citusVersionKnownCompatible = false;
@@ -321,6 +324,14 @@ _PG_init(void)
 							 "When enabled will check free disk space before a shard move",
 							 NULL, &CheckAvailableSpaceBeforeMove, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomRealVariable("citus.desired_percent_disk_available_after_move",
+							 "Sets how many percentage of free disk space should be after a shard move",
+							 "This setting controls how much free space should be available after a "
+							 "shard move. If the free disk space will be lower than this parameter, "
+							 "then shard move will result in an error.",
+							 &DesiredPercentFreeAfterMove, 10.0, 0.0, 100.0,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	/* not a Citus setting: marks the emulator in SHOW ALL */
 	DefineCustomStringVariable("citus.emulator",
@@ -1015,4 +1026,39 @@ Datum
 emulator_library_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(CITUS_VERSION));
+}
+
+
+PG_FUNCTION_INFO_V1(citus_local_disk_space_stats);
+
+/*
+ * citus_local_disk_space_stats(OUT available_disk_size bigint, OUT total_disk_size bigint): the free and total
+ * bytes of the file system holding the data directory, as Citus computes them (statvfs of DataDir: f_bfree and
+ * f_blocks times f_frsize; tablespaces and quotas not considered). When statvfs fails: WARNING "could not get disk
+ * space" and zeros, as Citus.
+ */
+Datum
+citus_local_disk_space_stats(PG_FUNCTION_ARGS)
+{
+	struct statvfs buffer;
+	uint64		availableBytes = 0;
+	uint64		totalBytes = 0;
+	TupleDesc	tupleDescriptor = NULL;
+	Datum		values[2];
+	bool		isNulls[2] = {false, false};
+
+	if (statvfs(DataDir, &buffer) == 0)
+	{
+		availableBytes = (uint64) buffer.f_bfree * buffer.f_frsize;
+		totalBytes = (uint64) buffer.f_blocks * buffer.f_frsize;
+	}
+	else
+		ereport(WARNING, (errmsg("could not get disk space")));
+
+	if (get_call_result_type(fcinfo, NULL, &tupleDescriptor) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errmsg("return type must be a row type")));
+
+	values[0] = UInt64GetDatum(availableBytes);
+	values[1] = UInt64GetDatum(totalBytes);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupleDescriptor, values, isNulls)));
 }

@@ -85,3 +85,25 @@ def test_membership(hostvars, options, fields):
 ])
 def test_groups(groups, hosts):
     assert [(m['host'], m['coordinator']) for m in members(groups=groups)] == hosts
+
+
+@pytest.mark.parametrize('hostvars, leaving, states', [
+    pytest.param({}, [], [('c1', 'present', False), ('w1', 'present', False), ('w2', 'present', False)],
+                 id='nobody-leaves-by-default'),
+    pytest.param({}, ['w1'], [('c1', 'present', False), ('w1', 'absent', True), ('w2', 'present', False)],
+                 id='a-leaving-worker-is-absent-and-drained'),
+    pytest.param({'w1': {'citus_node_state': 'disabled', 'citus_node_drain': False}}, ['w1'],
+                 [('c1', 'present', False), ('w1', 'absent', True), ('w2', 'present', False)],
+                 id='leaving-wins-over-the-host-variables'),
+    pytest.param({}, ['c1', 'w2'], [('c1', 'present', False), ('w1', 'present', False), ('w2', 'absent', True)],
+                 id='the-coordinator-never-leaves'),
+    pytest.param({}, ['w3', 'nobody'], [('c1', 'present', False), ('w1', 'present', False), ('w2', 'present', False)],
+                 id='names-that-are-not-members-are-ignored'),
+])
+def test_leaving(hostvars, leaving, states):
+    assert [(m['host'], m['state'], m['drain']) for m in members(hostvars, leaving=leaving)] == states
+
+
+def test_a_leaving_worker_keeps_its_transfer_mode():
+    record_ = members({'w1': {'citus_node_shard_transfer_mode': 'block_writes'}}, leaving=['w1'])[1]
+    assert record_ == record('w1', state='absent', drain=True, shard_transfer_mode='block_writes')
