@@ -438,6 +438,55 @@ class Cluster:
         if self._local is not None:
             self._local.stop()
 
+    # -- streaming replicas (local mode) ------------------------------------------------------------
+    def start_replica(self, primary: Node, timeout: float = 60.0) -> Node:
+        """A streaming replica of ``primary`` (``pg_basebackup -R`` over loopback, asynchronous), started on a free
+        port and streaming (the primary's pg_stat_replication shows it) within ``timeout`` seconds; what Citus 13.2's
+        citus_add_clone_node takes. Local mode only; stop it with stop_replica().
+        """
+        local = self._local
+        if local is None or primary.datadir is None:
+            raise ClusterError("start_replica needs local instances (not CITUS_TEST_COORDINATOR)")
+        before = {row[0] for row in self.query("SELECT pid FROM pg_stat_replication", node=primary)}
+        port = _free_ports(1)[0]
+        datadir = local.base / f"replica{port}"
+        env = dict(os.environ, PGPASSFILE=str(local.base / "pgpass"))
+        _run(local._cmd(["env", f"PGPASSFILE={local.base / 'pgpass'}", str(PG_BIN / "pg_basebackup"),
+                         "-h", LOCAL_HOST, "-p", str(primary.port), "-U", "postgres", "-D", str(datadir),
+                         "-X", "stream", "-c", "fast", "-R", "--no-sync"]),
+             f"pg_basebackup of {primary.address}", env=env)
+        with (datadir / "postgresql.conf").open("a") as handle:
+            handle.write(f"port = {port}\n")
+        log = local.base / f"{datadir.name}.log"
+        local.started.append(datadir)
+        _run(local._cmd(["env", f"PGPASSFILE={local.base / 'pgpass'}", str(PG_BIN / "pg_ctl"), "start", "-w",
+                         "-t", "60", "-D", str(datadir), "-l", str(log)]), f"starting the replica of {primary.address}",
+             env=env)
+        replica = Node(name=LOCAL_HOST, port=port, datadir=datadir, role="replica",
+                       conninfo=dict(primary.conninfo, port=port))
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = self.query("SELECT pid FROM pg_stat_replication WHERE state = 'streaming'", node=primary)
+            if {row[0] for row in rows} - before:
+                return replica
+            if time.monotonic() > deadline:
+                raise ClusterError(f"the replica {replica.address} of {primary.address} is not streaming after "
+                                   f"{timeout:.0f} s (see {log})")
+            time.sleep(0.2)
+
+    def stop_replica(self, replica: Node) -> None:
+        """Stop (immediate) and remove a replica made by start_replica(), promoted or not."""
+        local = self._local
+        if local is None or replica.datadir is None:
+            return
+        self._admin.pop((replica.name, replica.port), None)
+        with contextlib.suppress(Exception):
+            subprocess.run(local._cmd([str(PG_BIN / "pg_ctl"), "stop", "-m", "immediate", "-D", str(replica.datadir)]),
+                           capture_output=True, check=False, timeout=60)
+        if replica.datadir in local.started:
+            local.started.remove(replica.datadir)
+        shutil.rmtree(replica.datadir, ignore_errors=True)
+
     # -- helpers ------------------------------------------------------------------------------------
     def _admin_conn(self, node: Node) -> psycopg2.extensions.connection:
         """A connection kept for reset() (connections with SSL and scram are slow to open)."""

@@ -60,6 +60,12 @@ CREATE FUNCTION citus_internal.emulator_library_version()
     LANGUAGE C STRICT IMMUTABLE
     AS 'MODULE_PATHNAME', $$emulator_library_version$$;
 
+-- getaddrinfo()'s first address of a host name, as Citus 13.2 resolves a clone's name (clonenode_utils.c)
+CREATE FUNCTION citus_internal.emulator_resolve_host(hostname text)
+    RETURNS text
+    LANGUAGE C STRICT VOLATILE
+    AS 'MODULE_PATHNAME', $$emulator_resolve_host$$;
+
 CREATE FUNCTION citus_internal.emulator_raise(level text, sqlstate text, message text,
                                               detail text DEFAULT NULL, hint text DEFAULT NULL,
                                               context text DEFAULT NULL)
@@ -99,6 +105,8 @@ CREATE TABLE citus.pg_dist_node (
     UNIQUE (nodename, nodeport)
 );
 ALTER TABLE citus.pg_dist_node SET SCHEMA pg_catalog;
+COMMENT ON COLUMN pg_catalog.pg_dist_node.nodeisclone IS 'Indicates if this node is a replica of another node.';
+COMMENT ON COLUMN pg_catalog.pg_dist_node.nodeprimarynodeid IS 'If nodeisclone is true, this stores the nodeid of its primary node.';
 
 CREATE TABLE citus.pg_dist_partition (
     logicalrelid regclass NOT NULL,
@@ -160,6 +168,25 @@ ALTER TABLE citus.pg_dist_poolinfo SET SCHEMA pg_catalog;
 
 CREATE TABLE citus.pg_dist_node_metadata (metadata jsonb NOT NULL);
 ALTER TABLE citus.pg_dist_node_metadata SET SCHEMA pg_catalog;
+
+-- Citus's deferred cleanup records (citus--11.0-4--11.1-1.sql): shard placements to drop once their operation
+-- succeeded (policy_type 2) or failed (1), or always (0); object_type 1 is a shard placement
+CREATE TABLE citus.pg_dist_cleanup (
+    record_id bigint PRIMARY KEY,
+    operation_id bigint NOT NULL,
+    object_type int NOT NULL,
+    object_name text NOT NULL,
+    node_group_id int NOT NULL,
+    policy_type int NOT NULL
+);
+ALTER TABLE citus.pg_dist_cleanup SET SCHEMA pg_catalog;
+GRANT SELECT ON pg_catalog.pg_dist_cleanup TO public;
+CREATE SEQUENCE citus.pg_dist_operationid_seq;
+ALTER SEQUENCE citus.pg_dist_operationid_seq SET SCHEMA pg_catalog;
+GRANT SELECT ON pg_catalog.pg_dist_operationid_seq TO public;
+CREATE SEQUENCE citus.pg_dist_cleanup_recordid_seq;
+ALTER SEQUENCE citus.pg_dist_cleanup_recordid_seq SET SCHEMA pg_catalog;
+GRANT SELECT ON pg_catalog.pg_dist_cleanup_recordid_seq TO public;
 
 CREATE TABLE citus.pg_dist_local_group (groupid integer NOT NULL PRIMARY KEY);
 ALTER TABLE citus.pg_dist_local_group SET SCHEMA pg_catalog;
@@ -417,16 +444,20 @@ END $$;
 CREATE FUNCTION citus_internal.emulator_node_list_command(p_activating integer DEFAULT NULL)
     RETURNS text LANGUAGE sql STABLE
     AS $$
+    -- (n.nodeid = p_activating) IS TRUE, not a bare comparison: with no node being activated (NULL) a node
+    -- whose flag is false (an inactive clone: hasmetadata, isactive and metadatasynced all false) would
+    -- otherwise send false OR NULL = NULL into a NOT NULL column
     SELECT 'DELETE FROM pg_catalog.pg_dist_node; '
            || 'INSERT INTO pg_catalog.pg_dist_node (nodeid, groupid, nodename, nodeport, noderack, hasmetadata, '
-           || 'isactive, noderole, nodecluster, metadatasynced, shouldhaveshards) VALUES '
-           || string_agg(format('(%s, %s, %L, %s, %L, %L, %L, %L, %L, %L, %L)',
+           || 'isactive, noderole, nodecluster, metadatasynced, shouldhaveshards, nodeisclone, '
+           || 'nodeprimarynodeid) VALUES '
+           || string_agg(format('(%s, %s, %L, %s, %L, %L, %L, %L, %L, %L, %L, %L, %s)',
                                 n.nodeid, n.groupid, n.nodename, n.nodeport, n.noderack,
-                                n.hasmetadata OR n.nodeid = p_activating,
-                                n.isactive OR n.nodeid = p_activating,
+                                n.hasmetadata OR (n.nodeid = p_activating) IS TRUE,
+                                n.isactive OR (n.nodeid = p_activating) IS TRUE,
                                 n.noderole, n.nodecluster,
-                                n.metadatasynced OR n.nodeid = p_activating,
-                                n.shouldhaveshards), ', ' ORDER BY n.nodeid)
+                                n.metadatasynced OR (n.nodeid = p_activating) IS TRUE,
+                                n.shouldhaveshards, n.nodeisclone, n.nodeprimarynodeid), ', ' ORDER BY n.nodeid)
       FROM pg_catalog.pg_dist_node n
 $$;
 
@@ -929,6 +960,608 @@ CREATE FUNCTION pg_catalog.citus_get_active_worker_nodes(OUT node_name text, OUT
      ORDER BY nodename COLLATE "C", nodeport
 $$;
 COMMENT ON FUNCTION pg_catalog.citus_get_active_worker_nodes() IS 'fetch set of active worker nodes';
+
+---------------------------------------------------------------------------
+-- Clone nodes and snapshot-based scale-out (Citus 13.2: metadata/node_metadata.c, utils/clonenode_utils.c,
+-- operations/node_promotion.c, operations/shard_rebalancer.c and shard_transfer.c). These really talk to the
+-- nodes, as Citus does: pg_is_in_recovery() and pg_control_system() on the clone and the primary,
+-- pg_stat_replication on the primary, WAL positions for the catch-up, pg_promote() on the clone. Only the
+-- shard split is metadata: the emulator has no shard tables to drop, so its pg_dist_cleanup records name shards
+-- that exist on no node.
+---------------------------------------------------------------------------
+
+-- EnsureSuperUser of Citus
+CREATE FUNCTION citus_internal.emulator_ensure_superuser()
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        PERFORM citus_internal.emulator_error('operation is not allowed', NULL, 'Run the command with a superuser.');
+    END IF;
+END $$;
+
+-- EnsureCoordinator of Citus: refused on a node whose local group is not the coordinator's (a worker with metadata)
+CREATE FUNCTION citus_internal.emulator_ensure_coordinator()
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (SELECT groupid FROM pg_catalog.pg_dist_local_group LIMIT 1) <> 0 THEN
+        PERFORM citus_internal.emulator_error('operation is not allowed on this node', NULL,
+                                              'Connect to the coordinator and run it again.');
+    END IF;
+END $$;
+
+-- one value from a node given by name and port, over a node connection (connection errors as Citus's)
+CREATE FUNCTION citus_internal.emulator_node_value(p_nodename text, p_nodeport integer, p_query text,
+                                                   p_raise_error boolean DEFAULT true)
+    RETURNS text LANGUAGE sql
+    AS $$
+    SELECT citus_internal.emulator_remote_query(p_nodename, p_nodeport, p_query,
+                                                citus_internal.emulator_authinfo(p_nodename, p_nodeport),
+                                                p_raise_error)
+$$;
+
+-- EnsureValidStreamingReplica: the clone is in recovery and has the primary's system identifier
+CREATE FUNCTION citus_internal.emulator_ensure_valid_streaming_replica(p_primary pg_catalog.pg_dist_node,
+                                                                        p_host text, p_port integer)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_clone_sysid text;
+    v_primary_sysid text;
+BEGIN
+    IF citus_internal.emulator_node_value(p_host, p_port, 'SELECT pg_is_in_recovery()')
+       IS DISTINCT FROM 't' THEN
+        PERFORM citus_internal.emulator_error(format('node %s:%s is not in recovery mode', p_host, p_port),
+                                              NULL, NULL, '55000');
+    END IF;
+    v_clone_sysid := citus_internal.emulator_node_value(p_host, p_port,
+        'SELECT system_identifier FROM pg_control_system()');
+    v_primary_sysid := citus_internal.emulator_node_value(p_primary.nodename, p_primary.nodeport,
+        'SELECT system_identifier FROM pg_control_system()');
+    IF v_clone_sysid IS DISTINCT FROM v_primary_sysid THEN
+        PERFORM citus_internal.emulator_error(
+            format('system identifiers do not match: %s (clone) vs %s (primary)', v_clone_sysid, v_primary_sysid),
+            NULL, NULL, '08006');
+    END IF;
+END $$;
+
+-- EnsureValidCloneMode: the primary's pg_stat_replication shows the clone (by application_name, client_hostname
+-- or the address its name resolves to; the port is not compared, as in Citus), and not as a synchronous standby
+CREATE FUNCTION citus_internal.emulator_ensure_valid_clone_mode(p_primary pg_catalog.pg_dist_node, p_host text,
+                                                                 p_port integer, p_operation text)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_address text;
+    v_query text;
+    v_sync_state text;
+BEGIN
+    PERFORM citus_internal.emulator_notice(format(
+        'checking replication relationship between primary %s:%s and clone %s:%s',
+        p_primary.nodename, p_primary.nodeport, p_host, p_port));
+    v_address := citus_internal.emulator_resolve_host(p_host);
+    PERFORM citus_internal.emulator_notice(format('checking replication status of clone node %s:%s', p_host, p_port));
+    IF v_address IS NOT NULL THEN
+        v_query := format('SELECT sync_state, state FROM pg_stat_replication WHERE application_name = ''%s'' OR '
+                          'client_hostname = ''%s'' OR client_addr = ''%s''', p_host, p_host, v_address);
+    ELSE
+        v_query := format('SELECT sync_state, state FROM pg_stat_replication WHERE application_name = ''%s'' OR '
+                          'client_hostname = ''%s''', p_host, p_host);
+    END IF;
+    -- the first row's sync_state ('' stands for a row with none, NULL for no row)
+    v_sync_state := citus_internal.emulator_node_value(p_primary.nodename, p_primary.nodeport,
+        format('SELECT coalesce(sync_state, '''') FROM (%s) s', v_query));
+    IF v_sync_state IS NULL THEN
+        PERFORM citus_internal.emulator_error(
+            format('clone %s:%s is not connected to primary %s:%s', p_host, p_port,
+                   p_primary.nodename, p_primary.nodeport),
+            'The clone must be actively replicating from the specified primary node',
+            'Verify the clone is running and properly configured for replication', '55000');
+    END IF;
+    IF v_sync_state IN ('sync', 'quorum') THEN
+        PERFORM citus_internal.emulator_error(
+            format('cannot %s clone %s:%s as it is configured as a synchronous replica', p_operation, p_host, p_port),
+            'Promoting a synchronous clone can cause data consistency issues',
+            'Configure clone as an asynchronous replica', '55000');
+    END IF;
+    PERFORM citus_internal.emulator_notice(format(
+        'clone %s:%s is properly connected to primary %s:%s and is not synchronous',
+        p_host, p_port, p_primary.nodename, p_primary.nodeport));
+END $$;
+
+-- CitusAddCloneNode: an inactive node of role 'unavailable' in a group of its own, no shards, no metadata,
+-- nodeisclone and the primary's node id; the node list goes to the workers with metadata
+CREATE FUNCTION citus_internal.emulator_add_clone_node(p_primary pg_catalog.pg_dist_node, p_host text,
+                                                        p_port integer)
+    RETURNS integer LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_existing pg_catalog.pg_dist_node;
+    v_nodeid integer;
+BEGIN
+    IF p_primary.nodeisclone THEN
+        PERFORM citus_internal.emulator_error(
+            format('primary node %s:%s is itself a clone and cannot have clones',
+                   p_primary.nodename, p_primary.nodeport), NULL, NULL, '55000');
+    END IF;
+    IF NOT p_primary.shouldhaveshards THEN
+        PERFORM citus_internal.emulator_error(
+            format('primary node %s:%s does not have shards, node without shards cannot have clones',
+                   p_primary.nodename, p_primary.nodeport), NULL, NULL, '55000');
+    END IF;
+    SELECT * INTO v_existing FROM pg_catalog.pg_dist_node n WHERE n.nodename = p_host AND n.nodeport = p_port;
+    IF FOUND THEN
+        IF v_existing.nodeisclone AND v_existing.nodeprimarynodeid = p_primary.nodeid THEN
+            PERFORM citus_internal.emulator_notice(format(
+                'node %s:%s is already registered as a clone for primary %s:%s (nodeid %s)',
+                p_host, p_port, p_primary.nodename, p_primary.nodeport, p_primary.nodeid));
+            RETURN v_existing.nodeid;
+        END IF;
+        PERFORM citus_internal.emulator_error(
+            format('a different node %s:%s (nodeid %s) already exists or is a clone for a different primary',
+                   p_host, p_port, v_existing.nodeid), NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_ensure_valid_streaming_replica(p_primary, p_host, p_port);
+    PERFORM citus_internal.emulator_ensure_valid_clone_mode(p_primary, p_host, p_port, 'add');
+
+    LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
+    IF p_host <> 'localhost' AND (SELECT n.nodename FROM pg_catalog.pg_dist_node n
+                                    WHERE n.groupid = 0 AND n.noderole = 'primary') = 'localhost' THEN
+        PERFORM citus_internal.emulator_error(
+            'cannot add a worker node when the coordinator hostname is set to localhost',
+            'Worker nodes need to be able to connect to the coordinator to transfer data.',
+            'Use SELECT citus_set_coordinator_host(''<hostname>'') to configure the coordinator hostname');
+    END IF;
+    v_nodeid := nextval('pg_catalog.pg_dist_node_nodeid_seq');
+    INSERT INTO pg_catalog.pg_dist_node (nodeid, groupid, nodename, nodeport, hasmetadata, isactive, noderole,
+                                         nodecluster, metadatasynced, shouldhaveshards, nodeisclone,
+                                         nodeprimarynodeid)
+    VALUES (v_nodeid, nextval('pg_catalog.pg_dist_groupid_seq'), p_host, p_port, false, false, 'unavailable',
+            p_primary.nodecluster, false, false, true, p_primary.nodeid);
+    PERFORM citus_internal.emulator_sync_node_list();
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    RETURN v_nodeid;
+END $$;
+
+CREATE FUNCTION pg_catalog.citus_add_clone_node(replica_hostname text, replica_port integer,
+                                                primary_hostname text, primary_port integer)
+    RETURNS integer LANGUAGE plpgsql VOLATILE STRICT
+    AS $$
+DECLARE
+    v_primary pg_catalog.pg_dist_node;
+BEGIN
+    PERFORM citus_internal.emulator_check_version();
+    PERFORM citus_internal.emulator_ensure_superuser();
+    PERFORM citus_internal.emulator_ensure_coordinator();
+    SELECT * INTO v_primary FROM pg_catalog.pg_dist_node n
+     WHERE n.nodename = primary_hostname AND n.nodeport = primary_port;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(
+            format('primary node %s:%s not found in pg_dist_node', primary_hostname, primary_port),
+            NULL, NULL, '55000');
+    END IF;
+    RETURN citus_internal.emulator_add_clone_node(v_primary, replica_hostname, replica_port);
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_add_clone_node(text, integer, text, integer) IS
+'Adds a new node as a clone of an existing primary node. The clone is initially inactive. Returns the nodeid of the new clone node.';
+REVOKE ALL ON FUNCTION pg_catalog.citus_add_clone_node(text, int, text, int) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_add_clone_node_with_nodeid(replica_hostname text, replica_port integer,
+                                                            primary_nodeid integer)
+    RETURNS integer LANGUAGE plpgsql VOLATILE STRICT
+    AS $$
+DECLARE
+    v_primary pg_catalog.pg_dist_node;
+BEGIN
+    PERFORM citus_internal.emulator_check_version();
+    PERFORM citus_internal.emulator_ensure_superuser();
+    PERFORM citus_internal.emulator_ensure_coordinator();
+    -- FindNodeWithNodeId: the active readable nodes only
+    SELECT * INTO v_primary FROM pg_catalog.pg_dist_node n
+     WHERE n.nodeid = primary_nodeid AND n.isactive
+       AND (n.noderole = 'primary'
+            OR (n.noderole = 'secondary' AND current_setting('citus.use_secondary_nodes') = 'always'));
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node with node id %s could not be found', primary_nodeid));
+    END IF;
+    RETURN citus_internal.emulator_add_clone_node(v_primary, replica_hostname, replica_port);
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_add_clone_node_with_nodeid(text, integer, integer) IS
+'Adds a new node as a clone of an existing primary node using the primary node''s ID. The clone is initially inactive. Returns the nodeid of the new clone node.';
+REVOKE ALL ON FUNCTION pg_catalog.citus_add_clone_node_with_nodeid(text, int, int) FROM PUBLIC;
+
+-- RemoveCloneNode: only a clone that is not active; then what citus_remove_node does for a non-primary node
+CREATE FUNCTION citus_internal.emulator_remove_clone_node(p_clone pg_catalog.pg_dist_node)
+    RETURNS void LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT p_clone.nodeisclone THEN
+        PERFORM citus_internal.emulator_error(
+            format('Node %s:%s (ID %s) is not a clone node. '
+                   'Use citus_remove_node() to remove primary or already promoted nodes.',
+                   p_clone.nodename, p_clone.nodeport, p_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    IF p_clone.isactive THEN
+        PERFORM citus_internal.emulator_error(
+            format('Clone node %s:%s (ID %s) is marked as active and cannot be removed with this function. '
+                   'This might indicate a promoted clone. Consider using citus_remove_node() if you are sure, '
+                   'or ensure it''s properly deactivated if it''s an unpromoted clone in an unexpected state.',
+                   p_clone.nodename, p_clone.nodeport, p_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_notice(format('Removing inactive clone node %s:%s (ID %s)',
+                                                  p_clone.nodename, p_clone.nodeport, p_clone.nodeid));
+    LOCK TABLE pg_catalog.pg_dist_node IN EXCLUSIVE MODE;
+    DELETE FROM pg_catalog.pg_dist_node n WHERE n.nodeid = p_clone.nodeid;
+    PERFORM citus_internal.emulator_sync_node_list();
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+END $$;
+
+CREATE FUNCTION pg_catalog.citus_remove_clone_node(nodename text, nodeport integer)
+    RETURNS void LANGUAGE plpgsql VOLATILE STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    PERFORM citus_internal.emulator_check_version();
+    PERFORM citus_internal.emulator_ensure_superuser();
+    PERFORM citus_internal.emulator_ensure_coordinator();
+    SELECT * INTO v_node FROM pg_catalog.pg_dist_node n WHERE n.nodename = $1 AND n.nodeport = $2;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node "%s:%s" does not exist', $1, $2), NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_remove_clone_node(v_node);
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_remove_clone_node(text, integer)
+IS 'Removes an inactive streaming clone node from Citus metadata. Errors if the node is not found, not registered as a clone, or is currently marked active.';
+REVOKE ALL ON FUNCTION pg_catalog.citus_remove_clone_node(text, integer) FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.citus_remove_clone_node_with_nodeid(nodeid integer)
+    RETURNS void LANGUAGE plpgsql VOLATILE STRICT
+    AS $$
+DECLARE
+    v_node pg_catalog.pg_dist_node;
+BEGIN
+    PERFORM citus_internal.emulator_check_version();
+    PERFORM citus_internal.emulator_ensure_superuser();
+    PERFORM citus_internal.emulator_ensure_coordinator();
+    SELECT * INTO v_node FROM pg_catalog.pg_dist_node n WHERE n.nodeid = $1;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('Clone node with ID %s does not exist', $1), NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_remove_clone_node(v_node);
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_remove_clone_node_with_nodeid(integer)
+IS 'Removes an inactive streaming clone node from Citus metadata using its node ID. Errors if the node is not found, not registered as a clone, or is currently marked active.';
+REVOKE ALL ON FUNCTION pg_catalog.citus_remove_clone_node_with_nodeid(integer) FROM PUBLIC;
+
+-- GetPrimaryCloneSplitRebalanceSteps: the shard groups on the primary (one anchor shard per colocation group, of
+-- the group's first table, as NonColocatedDistRelationIdList picks it), by cost (every shard group costs the
+-- same in the emulator: sizes are unknown), then shard id; a group goes to the clone while that narrows the
+-- difference between the two nodes' costs (roughly half of them, the lower shard ids first)
+CREATE FUNCTION citus_internal.emulator_clone_split(p_primary pg_catalog.pg_dist_node, p_strategy name,
+                                                     OUT shardid bigint, OUT to_clone boolean)
+    RETURNS SETOF record LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_source float4;
+    v_target float4 := 0;
+    v_shard bigint;
+BEGIN
+    IF p_strategy IS NULL THEN
+        PERFORM 1 FROM pg_catalog.pg_dist_rebalance_strategy WHERE default_strategy;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(
+                'no rebalance_strategy was provided, but there is also no default strategy set');
+        END IF;
+    ELSE
+        PERFORM 1 FROM pg_catalog.pg_dist_rebalance_strategy WHERE name = p_strategy;
+        IF NOT FOUND THEN
+            PERFORM citus_internal.emulator_error(format('could not find rebalance strategy with name %s', p_strategy));
+        END IF;
+    END IF;
+    CREATE TEMP TABLE IF NOT EXISTS emulator_split_shards (shardid bigint) ON COMMIT DROP;
+    TRUNCATE pg_temp.emulator_split_shards;
+    INSERT INTO pg_temp.emulator_split_shards
+    SELECT DISTINCT pl.shardid
+      FROM (SELECT DISTINCT ON (CASE WHEN p.colocationid = 0 THEN -p.logicalrelid::oid::bigint
+                                     ELSE p.colocationid END) p.logicalrelid
+              FROM pg_catalog.pg_dist_partition p
+             WHERE p.partmethod IN ('h', 'a', 'r') OR (p.partmethod = 'n' AND p.repmodel = 's' AND p.colocationid <> 0)
+             ORDER BY CASE WHEN p.colocationid = 0 THEN -p.logicalrelid::oid::bigint ELSE p.colocationid END,
+                      p.ctid) t
+      JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = t.logicalrelid
+      JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid
+     WHERE pl.groupid = p_primary.groupid AND pl.shardstate = 1;
+    SELECT count(*)::float4 INTO v_source FROM pg_temp.emulator_split_shards;
+    FOR v_shard IN SELECT e.shardid FROM pg_temp.emulator_split_shards e ORDER BY e.shardid LOOP
+        shardid := v_shard;
+        to_clone := abs((v_source - 1) - (v_target + 1)) < abs(v_source - v_target);
+        IF to_clone THEN
+            v_source := v_source - 1;
+            v_target := v_target + 1;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+-- the shards of the shard group of p_shardid (ColocatedShardIntervalList), by shard id: the shards of the colocated
+-- tables with the same range (one shard of an append or range table, or of a table without a colocation group)
+CREATE FUNCTION citus_internal.emulator_colocated_shards(p_shardid bigint)
+    RETURNS SETOF pg_catalog.pg_dist_shard LANGUAGE sql STABLE
+    AS $$
+    SELECT s2.* FROM pg_catalog.pg_dist_shard s
+      JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = s.logicalrelid
+      JOIN pg_catalog.pg_dist_partition p2
+        ON CASE WHEN p.partmethod IN ('a', 'r') OR p.colocationid = 0 THEN p2.logicalrelid = p.logicalrelid
+                ELSE p2.colocationid = p.colocationid END
+      JOIN pg_catalog.pg_dist_shard s2
+        ON s2.logicalrelid = p2.logicalrelid
+       AND (s2.shardid = s.shardid
+            OR (p.partmethod NOT IN ('a', 'r') AND p.colocationid <> 0
+                AND s2.shardminvalue IS NOT DISTINCT FROM s.shardminvalue))
+     WHERE s.shardid = p_shardid
+     ORDER BY s2.shardid
+$$;
+
+CREATE FUNCTION pg_catalog.get_snapshot_based_node_split_plan(primary_node_name text, primary_node_port integer,
+                                                              replica_node_name text, replica_node_port integer,
+                                                              rebalance_strategy name DEFAULT NULL)
+    RETURNS TABLE (table_name regclass, shardid bigint, shard_size bigint, placement_node text)
+    LANGUAGE plpgsql VOLATILE
+    AS $$
+DECLARE
+    v_primary pg_catalog.pg_dist_node;
+    v_clone pg_catalog.pg_dist_node;
+BEGIN
+    PERFORM citus_internal.emulator_check_version();
+    -- FindWorkerNodeOrError, both nodes (the arguments are read as given: NULL ones as empty and 0)
+    SELECT * INTO v_primary FROM pg_catalog.pg_dist_node n
+     WHERE n.nodename = coalesce(primary_node_name, '') AND n.nodeport = coalesce(primary_node_port, 0)
+       AND n.nodecluster = 'default';
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node %s:%s not found', coalesce(primary_node_name, ''),
+                                                     coalesce(primary_node_port, 0)), NULL, NULL, 'P0002');
+    END IF;
+    SELECT * INTO v_clone FROM pg_catalog.pg_dist_node n
+     WHERE n.nodename = coalesce(replica_node_name, '') AND n.nodeport = coalesce(replica_node_port, 0)
+       AND n.nodecluster = 'default';
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('node %s:%s not found', coalesce(replica_node_name, ''),
+                                                     coalesce(replica_node_port, 0)), NULL, NULL, 'P0002');
+    END IF;
+    IF NOT v_clone.nodeisclone OR v_clone.nodeprimarynodeid = 0 THEN
+        PERFORM citus_internal.emulator_error(
+            format('Node %s:%s (ID %s) is not a valid clone or its primary node ID is not set.',
+                   v_clone.nodename, v_clone.nodeport, v_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    IF v_primary.nodeisclone THEN
+        PERFORM citus_internal.emulator_error(
+            format('Primary node %s:%s (ID %s) is itself a replica.',
+                   v_primary.nodename, v_primary.nodeport, v_primary.nodeid), NULL, NULL, '55000');
+    END IF;
+    IF v_primary.nodeid <> v_clone.nodeprimarynodeid THEN
+        PERFORM citus_internal.emulator_error(
+            format('Clone node %s:%s (ID %s) is not a clone of the primary node %s:%s (ID %s).',
+                   v_clone.nodename, v_clone.nodeport, v_clone.nodeid,
+                   v_primary.nodename, v_primary.nodeport, v_primary.nodeid), NULL, NULL, '55000');
+    END IF;
+    -- the shards that stay on the primary first, then those for the clone, each with its shard group
+    RETURN QUERY
+    SELECT c.logicalrelid, c.shardid,
+           (SELECT pl.shardlength FROM pg_catalog.pg_dist_placement pl
+             WHERE pl.shardid = c.shardid AND pl.shardstate = 1 ORDER BY pl.placementid LIMIT 1),
+           CASE WHEN split.to_clone THEN 'Clone Node' ELSE 'Primary Node' END
+      FROM citus_internal.emulator_clone_split(v_primary, rebalance_strategy) WITH ORDINALITY AS split(shardid, to_clone, n)
+      CROSS JOIN LATERAL citus_internal.emulator_colocated_shards(split.shardid) c
+     ORDER BY split.to_clone, split.n, c.shardid;
+END $$;
+COMMENT ON FUNCTION pg_catalog.get_snapshot_based_node_split_plan(text, int, text, int, name)
+    IS 'shows the shard placements to balance shards between primary and replica worker nodes';
+REVOKE ALL ON FUNCTION pg_catalog.get_snapshot_based_node_split_plan(text, int, text, int, name) FROM PUBLIC;
+
+-- a pg_dist_cleanup record (InsertCleanupOnSuccessRecordInCurrentTransaction): drop the shard placement of every
+-- shard of p_shardid's group on p_groupid once the operation succeeded
+CREATE FUNCTION citus_internal.emulator_cleanup_shard_group_on(p_operation bigint, p_shardid bigint, p_groupid integer)
+    RETURNS void LANGUAGE sql
+    AS $$
+    INSERT INTO pg_catalog.pg_dist_cleanup (record_id, operation_id, object_type, object_name, node_group_id,
+                                            policy_type)
+    SELECT nextval('pg_catalog.pg_dist_cleanup_recordid_seq'), p_operation, 1,
+           quote_ident(n.nspname) || '.' || quote_ident(cl.relname || '_' || c.shardid), p_groupid, 2
+      FROM citus_internal.emulator_colocated_shards(p_shardid) c
+      JOIN pg_catalog.pg_class cl ON cl.oid = c.logicalrelid
+      JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
+     ORDER BY c.shardid
+$$;
+
+CREATE FUNCTION pg_catalog.citus_promote_clone_and_rebalance(clone_nodeid integer,
+                                                             rebalance_strategy name DEFAULT NULL,
+                                                             catchup_timeout_seconds integer DEFAULT 300)
+    RETURNS void LANGUAGE plpgsql VOLATILE
+    AS $$
+DECLARE
+    v_clone pg_catalog.pg_dist_node;
+    v_primary pg_catalog.pg_dist_node;
+    v_id integer := coalesce(clone_nodeid, 0);
+    v_timeout integer := coalesce(catchup_timeout_seconds, 300);
+    v_job bigint;
+    v_elapsed integer := 0;
+    v_caught_up boolean := false;
+    v_lag numeric;
+    v_relation regclass;
+    v_operation bigint;
+    v_split record;
+    v_shard record;
+    v_nodeid integer;
+BEGIN
+    PERFORM citus_internal.emulator_ensure_superuser();
+    PERFORM citus_internal.emulator_ensure_coordinator();
+    LOCK TABLE pg_catalog.pg_dist_node IN ROW EXCLUSIVE MODE;
+    SELECT * INTO v_clone FROM pg_catalog.pg_dist_node n WHERE n.nodeid = v_id;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(format('Clone node with ID %s not found.', v_id), NULL, NULL, '55000');
+    END IF;
+    IF NOT v_clone.nodeisclone OR v_clone.nodeprimarynodeid = 0 THEN
+        PERFORM citus_internal.emulator_error(
+            format('Node %s:%s (ID %s) is not a valid clone or its primary node ID is not set.',
+                   v_clone.nodename, v_clone.nodeport, v_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    IF v_clone.isactive THEN
+        PERFORM citus_internal.emulator_error(
+            format('Clone node %s:%s (ID %s) is already active and cannot be promoted.',
+                   v_clone.nodename, v_clone.nodeport, v_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    SELECT * INTO v_primary FROM pg_catalog.pg_dist_node n WHERE n.nodeid = v_clone.nodeprimarynodeid;
+    IF NOT FOUND THEN
+        PERFORM citus_internal.emulator_error(
+            format('Primary node with ID %s (for clone %s:%s) not found.',
+                   v_clone.nodeprimarynodeid, v_clone.nodename, v_clone.nodeport), NULL, NULL, '55000');
+    END IF;
+    IF v_primary.nodeisclone THEN
+        PERFORM citus_internal.emulator_error(
+            format('Primary node %s:%s (ID %s) is itself a clone.',
+                   v_primary.nodename, v_primary.nodeport, v_primary.nodeid), NULL, NULL, '55000');
+    END IF;
+    IF NOT v_primary.isactive THEN
+        PERFORM citus_internal.emulator_error(
+            format('Primary node %s:%s (ID %s) is not active.',
+                   v_primary.nodename, v_primary.nodeport, v_primary.nodeid), NULL, NULL, '55000');
+    END IF;
+
+    -- EnsureSingleNodePromotion
+    SELECT job_id INTO v_job FROM pg_catalog.pg_dist_background_job
+     WHERE job_type = 'rebalance' AND state IN ('scheduled', 'running', 'cancelling', 'failing')
+     ORDER BY job_id LIMIT 1;
+    IF FOUND THEN
+        -- the emulator's job "runs" until the next rebalance call looks at it
+        PERFORM citus_internal.emulator_finish_rebalance_jobs();
+        PERFORM citus_internal.emulator_error(format('A rebalance operation is already running as job %s', v_job),
+            'A rebalance was already scheduled as background job',
+            'To monitor progress, run: SELECT * FROM citus_rebalance_status();');
+    END IF;
+    PERFORM citus_internal.emulator_notice(format(
+        'Starting promotion process for clone node %s:%s (ID %s), original primary %s:%s (ID %s)',
+        v_clone.nodename, v_clone.nodeport, v_clone.nodeid, v_primary.nodename, v_primary.nodeport, v_primary.nodeid));
+    PERFORM citus_internal.emulator_ensure_valid_clone_mode(v_primary, v_clone.nodename, v_clone.nodeport, 'promote');
+
+    -- Step 1: block writes (Citus locks the primary's shards; the emulator's rows are in the coordinator's tables)
+    PERFORM citus_internal.emulator_notice(format('Blocking writes on shards of original primary node %s:%s (group %s)',
+                                                  v_primary.nodename, v_primary.nodeport, v_primary.groupid));
+    PERFORM citus_internal.emulator_notice(format('Blocking all writes to worker node %s:%s (ID %s)',
+                                                  v_primary.nodename, v_primary.nodeport, v_primary.nodeid));
+    FOR v_relation IN SELECT DISTINCT s.logicalrelid FROM pg_catalog.pg_dist_placement pl
+                        JOIN pg_catalog.pg_dist_shard s ON s.shardid = pl.shardid
+                       WHERE pl.groupid = v_primary.groupid ORDER BY s.logicalrelid LOOP
+        EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', v_relation);
+    END LOOP;
+
+    -- Step 2: wait for the clone to replay the primary's WAL (every 5 seconds, up to the timeout)
+    PERFORM citus_internal.emulator_notice(format(
+        'Waiting for clone %s:%s to catch up with primary %s:%s (timeout: %s seconds)',
+        v_clone.nodename, v_clone.nodeport, v_primary.nodename, v_primary.nodeport, v_timeout));
+    WHILE v_elapsed < v_timeout LOOP
+        v_lag := citus_internal.emulator_node_value(v_primary.nodename, v_primary.nodeport,
+                                                    'SELECT pg_current_wal_lsn()')::pg_lsn
+                 - citus_internal.emulator_node_value(v_clone.nodename, v_clone.nodeport,
+                                                      'SELECT pg_last_wal_replay_lsn()')::pg_lsn;
+        IF v_lag = 0 THEN
+            v_caught_up := true;
+            EXIT;
+        END IF;
+        PERFORM pg_sleep(5);
+        v_elapsed := v_elapsed + 5;
+    END LOOP;
+    IF NOT v_caught_up THEN
+        PERFORM citus_internal.emulator_error(
+            format('Clone %s:%s failed to catch up with primary %s:%s within %s seconds.',
+                   v_clone.nodename, v_clone.nodeport, v_primary.nodename, v_primary.nodeport, v_timeout),
+            NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_notice(format('Clone %s:%s is now caught up with primary %s:%s.',
+        v_clone.nodename, v_clone.nodeport, v_primary.nodename, v_primary.nodeport));
+
+    -- Step 3: pg_promote() on the clone (its result is not looked at), then pg_is_in_recovery()
+    PERFORM citus_internal.emulator_notice(format('Attempting to promote clone %s:%s via pg_promote().',
+                                                  v_clone.nodename, v_clone.nodeport));
+    PERFORM citus_internal.emulator_node_value(v_clone.nodename, v_clone.nodeport,
+                                               'SELECT pg_promote(wait := true);', false);
+    IF citus_internal.emulator_node_value(v_clone.nodename, v_clone.nodeport, 'SELECT pg_is_in_recovery();') = 't' THEN
+        PERFORM citus_internal.emulator_error(
+            format('Failed to promote clone %s:%s (ID %s). It is still in recovery.',
+                   v_clone.nodename, v_clone.nodeport, v_clone.nodeid), NULL, NULL, '55000');
+    END IF;
+    PERFORM citus_internal.emulator_notice(format('Clone node %s:%s (ID %s) has been successfully promoted.',
+                                                  v_clone.nodename, v_clone.nodeport, v_clone.nodeid));
+
+    -- Step 4: ActivateCloneNodeAsPrimary, then SyncNodeMetadataToNodes (each metadata worker gets its group id
+    -- and the node list: the promoted clone still had its primary's)
+    PERFORM citus_internal.emulator_notice(format('Updating metadata for promoted clone %s:%s (ID %s)',
+                                                  v_clone.nodename, v_clone.nodeport, v_clone.nodeid));
+    UPDATE pg_catalog.pg_dist_node n
+       SET noderole = 'primary', isactive = true, nodeisclone = false, nodeprimarynodeid = 0, hasmetadata = true,
+           metadatasynced = true, shouldhaveshards = true
+     WHERE n.nodeid = v_clone.nodeid;
+    FOR v_nodeid IN SELECT n.nodeid FROM pg_catalog.pg_dist_node n
+                     WHERE n.isactive AND n.noderole = 'primary' AND n.groupid <> 0 AND n.hasmetadata
+                     ORDER BY n.nodeid LOOP
+        UPDATE pg_catalog.pg_dist_node n SET metadatasynced = true WHERE n.nodeid = v_nodeid;
+        PERFORM citus_internal.emulator_remote(v_nodeid,
+            format('BEGIN; UPDATE pg_catalog.pg_dist_local_group SET groupid = %s; %s; COMMIT',
+                   (SELECT n.groupid FROM pg_catalog.pg_dist_node n WHERE n.nodeid = v_nodeid),
+                   citus_internal.emulator_node_list_command()));
+    END LOOP;
+
+    -- Step 5: SplitShardsBetweenPrimaryAndClone / AdjustShardsForPrimaryCloneNodeSplit: metadata only (the clone
+    -- has every shard already); each node's copy of the other's shards is left to the deferred cleanup
+    PERFORM citus_internal.emulator_check_version();
+    CREATE TEMP TABLE IF NOT EXISTS emulator_split (shardid bigint, to_clone boolean) ON COMMIT DROP;
+    TRUNCATE pg_temp.emulator_split;
+    INSERT INTO pg_temp.emulator_split SELECT * FROM citus_internal.emulator_clone_split(v_primary, rebalance_strategy);
+    PERFORM citus_internal.emulator_notice(format('adjusting shard placements for primary %s:%s and clone %s:%s',
+        v_primary.nodename, v_primary.nodeport, v_clone.nodename, v_clone.nodeport));
+    v_operation := nextval('pg_catalog.pg_dist_operationid_seq');
+    PERFORM citus_internal.emulator_notice(format('processing %s shards for primary node GroupID %s',
+        (SELECT count(*) FROM pg_temp.emulator_split WHERE NOT to_clone), v_primary.groupid));
+    FOR v_split IN SELECT * FROM pg_temp.emulator_split WHERE NOT to_clone ORDER BY shardid LOOP
+        PERFORM citus_internal.emulator_cleanup_shard_group_on(v_operation, v_split.shardid, v_clone.groupid);
+    END LOOP;
+    PERFORM citus_internal.emulator_notice(format('processing %s shards for clone node GroupID %s',
+        (SELECT count(*) FROM pg_temp.emulator_split WHERE to_clone), v_clone.groupid));
+    FOR v_split IN SELECT * FROM pg_temp.emulator_split WHERE to_clone ORDER BY shardid LOOP
+        FOR v_shard IN SELECT * FROM citus_internal.emulator_colocated_shards(v_split.shardid) LOOP
+            INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+            SELECT v_shard.shardid, 1,
+                   (SELECT pl.shardlength FROM pg_catalog.pg_dist_placement pl
+                     WHERE pl.shardid = v_shard.shardid AND pl.shardstate = 1 ORDER BY pl.placementid LIMIT 1),
+                   v_clone.groupid;
+        END LOOP;
+        DELETE FROM pg_catalog.pg_dist_placement pl
+         WHERE pl.groupid = v_primary.groupid
+           AND pl.shardid IN (SELECT c.shardid FROM citus_internal.emulator_colocated_shards(v_split.shardid) c);
+        PERFORM citus_internal.emulator_cleanup_shard_group_on(v_operation, v_split.shardid, v_primary.groupid);
+    END LOOP;
+    -- reference tables: a placement on the clone (it has their rows already)
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.partmethod = 'n' AND p.repmodel = 't') THEN
+        INSERT INTO pg_catalog.pg_dist_placement (shardid, shardstate, shardlength, groupid)
+        SELECT s.shardid, 1, 0, v_clone.groupid
+          FROM pg_catalog.pg_dist_partition p JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid = p.logicalrelid
+         WHERE p.partmethod = 'n' AND p.repmodel = 't'
+         ORDER BY s.shardid;
+        PERFORM citus_internal.emulator_notice(format(
+            'shard placement adjustment complete for primary %s:%s and clone %s:%s',
+            v_primary.nodename, v_primary.nodeport, v_clone.nodename, v_clone.nodeport));
+    END IF;
+    PERFORM citus_internal.emulator_mark_node_metadata_modified();
+    PERFORM citus_internal.emulator_notice(format('Clone node %s:%s (ID %s) metadata updated. It is now a primary',
+                                                  v_clone.nodename, v_clone.nodeport, v_clone.nodeid));
+    PERFORM citus_internal.emulator_notice(format(
+        'Clone node %s:%s (ID %s) successfully registered as a worker node',
+        v_clone.nodename, v_clone.nodeport, v_clone.nodeid));
+END $$;
+COMMENT ON FUNCTION pg_catalog.citus_promote_clone_and_rebalance(integer, name, integer) IS
+'Promotes a registered clone node to a primary, performs necessary metadata updates, and rebalances a portion of shards from its original primary to the newly promoted node. The catchUpTimeoutSeconds parameter controls how long to wait for the clone to catch up with the primary (default: 300 seconds).';
+REVOKE ALL ON FUNCTION pg_catalog.citus_promote_clone_and_rebalance(integer, name, integer) FROM PUBLIC;
 
 ---------------------------------------------------------------------------
 -- Table functions
@@ -2261,10 +2894,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION pg_catalog.citus_job_cancel(bigint) IS 'cancel a scheduled or running job and all of its tasks';
 
--- the emulator never leaves orphaned shards behind: nothing to clean up
+-- Citus's deferred cleanup: the records of groups that still have a primary go (the emulator has no shard table
+-- to drop: only clone promotions write records), with Citus's NOTICE when there were any
 CREATE PROCEDURE pg_catalog.citus_cleanup_orphaned_resources()
     LANGUAGE plpgsql
-    AS $$ BEGIN NULL; END $$;
+    AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    DELETE FROM pg_catalog.pg_dist_cleanup c
+     WHERE c.policy_type IN (0, 2)
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_node n
+                    WHERE n.groupid = c.node_group_id AND n.noderole = 'primary');
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count > 0 THEN
+        PERFORM citus_internal.emulator_notice(format('cleaned up %s orphaned resources', v_count));
+    END IF;
+END $$;
 COMMENT ON PROCEDURE pg_catalog.citus_cleanup_orphaned_resources() IS 'cleanup orphaned resources';
 
 CREATE FUNCTION pg_catalog.citus_drain_node(nodename text, nodeport integer,

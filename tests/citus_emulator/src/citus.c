@@ -28,6 +28,11 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "postgres.h"
 
 #include "access/htup_details.h"
@@ -726,6 +731,53 @@ emulator_library_listed(PG_FUNCTION_ARGS)
 			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
+}
+
+
+PG_FUNCTION_INFO_V1(emulator_resolve_host);
+
+/*
+ * emulator_resolve_host(hostname text)
+ *
+ * The address Citus 13.2's EnsureValidCloneMode (clonenode_utils.c) matches
+ * against pg_stat_replication.client_addr: the first IPv4 or IPv6 address
+ * getaddrinfo() returns for the name (AF_UNSPEC, SOCK_STREAM, AI_PASSIVE),
+ * NULL when the name does not resolve.
+ */
+Datum
+emulator_resolve_host(PG_FUNCTION_ARGS)
+{
+	char	   *hostname = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	struct addrinfo hints;
+	struct addrinfo *result;
+	char		address[INET6_ADDRSTRLEN];
+	bool		found = false;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(hostname, NULL, &hints, &result) != 0)
+		PG_RETURN_NULL();
+	for (struct addrinfo *rp = result; rp != NULL; rp = rp->ai_next)
+	{
+		if (rp->ai_family == AF_INET)
+		{
+			inet_ntop(AF_INET, &((struct sockaddr_in *) rp->ai_addr)->sin_addr, address, sizeof(address));
+			found = true;
+			break;
+		}
+		if (rp->ai_family == AF_INET6)
+		{
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *) rp->ai_addr)->sin6_addr, address, sizeof(address));
+			found = true;
+			break;
+		}
+	}
+	freeaddrinfo(result);
+	if (!found)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(address));
 }
 
 
