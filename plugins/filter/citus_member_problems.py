@@ -12,7 +12,8 @@ author:
 description:
   - The membership rules that only the inventory can break, stated once for the P(pgcitus.cluster.citus#role) and
     P(pgcitus.cluster.citus_cluster#role) roles, which assert that the list is empty.
-  - Exactly one host in C(citus_coordinator); no host in both C(citus_coordinator) and C(citus_workers); a
+  - Exactly one host in C(citus_coordinator) (with O(ha), one or more, each in group 0); no host in both
+    C(citus_coordinator) and C(citus_workers); a
     C(citus_node_name:port) of its own for every member; and, with O(host), that host is a member.
 positional: _input
 options:
@@ -24,6 +25,12 @@ options:
   host:
     description: An inventory name that must be a member (the host a role runs on).
     type: str
+  ha:
+    description:
+      - High-availability mode (C(citus_ha=patroni)). The coordinator group may have several hosts (a leader and
+        its standbys), all in Citus group 0, and every worker needs C(citus_group), an integer of 1 or more.
+    type: bool
+    default: false
 seealso:
   - plugin: pgcitus.cluster.citus_members
     plugin_type: filter
@@ -56,11 +63,28 @@ def _names(hosts: list[str]) -> str:
     return f"{', '.join(hosts[:-1])} and {hosts[-1]}" if len(hosts) > 1 else ''.join(hosts)
 
 
-def citus_member_problems(members: list[dict[str, Any]], host: str | None = None) -> list[str]:
+def _group_problems(members: list[dict[str, Any]]) -> list[str]:
+    """The high-availability rules: coordinators in group 0, each worker in a group of its own number 1 or more."""
+    problems = []
+    for m in members:
+        group = m.get('group')
+        if m['coordinator'] and (isinstance(group, bool) or group != 0):
+            problems.append(f"{m['host']} is a coordinator: its citus_group must be 0 (or unset), not {group!r}.")
+        elif not m['coordinator'] and (isinstance(group, bool) or not isinstance(group, int) or group < 1):
+            problems.append(f"{m['host']} is a worker: with citus_ha patroni it needs citus_group, the number (1 or "
+                            f"more) of its worker group (got {group!r}).")
+    return problems
+
+
+def citus_member_problems(members: list[dict[str, Any]], host: str | None = None, ha: bool = False) -> list[str]:
     problems = []
     coordinators = [m['host'] for m in members if m['coordinator']]
     workers = [m['host'] for m in members if not m['coordinator']]
-    if len(coordinators) != 1:
+    if ha:
+        if not coordinators:
+            problems.append("The inventory needs at least one host in citus_coordinator (has 0).")
+        problems.extend(_group_problems(members))
+    elif len(coordinators) != 1:
         problems.append(f"The inventory needs exactly one host in citus_coordinator (has {len(coordinators)}"
                         f"{': ' + ', '.join(coordinators) if coordinators else ''}).")
     for both in (h for h in coordinators if h in workers):

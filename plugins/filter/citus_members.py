@@ -90,6 +90,12 @@ _value:
     shard_transfer_mode:
       description: C(citus_node_shard_transfer_mode), default null.
       type: raw
+    group:
+      description:
+        - The Citus group of the member in high-availability mode (C(citus_ha=patroni)), C(citus_group), default
+          0 for a coordinator, null for a worker without it. The hosts of one group form one Patroni cluster, the
+          first of them in inventory order bootstraps it.
+      type: raw
 '''
 
 import re
@@ -132,6 +138,7 @@ def member(host: str, hostvars: Mapping[str, Any], coordinator: bool, should_hav
         'state': _var(hostvars, 'citus_node_state', lambda: 'present'),
         'drain': to_bool(_var(hostvars, 'citus_node_drain', lambda: False)),
         'shard_transfer_mode': _var(hostvars, 'citus_node_shard_transfer_mode', lambda: None),
+        'group': _var(hostvars, 'citus_group', lambda: 0 if coordinator else None),
     }
     if leaving and not coordinator:
         record.update(state='absent', drain=True)

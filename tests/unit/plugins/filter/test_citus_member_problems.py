@@ -41,3 +41,32 @@ def test_problems(members, host, problems):
 
 def test_one_name_on_two_ports_is_two_members():
     assert citus_member_problems([member('c1', True, name='db', port=5432), member('w1', name='db', port=5433)]) == []
+
+
+def ha_member(host, group, coordinator=False):
+    return dict(member(host, coordinator), group=group)
+
+
+def test_ha_allows_a_coordinator_group_of_two_and_worker_groups():
+    members = [ha_member('c1', 0, True), ha_member('c2', 0, True), ha_member('w1', 1), ha_member('w2', 1),
+               ha_member('w3', 2)]
+    assert citus_member_problems(members, host='c2', ha=True) == []
+
+
+@pytest.mark.parametrize('members, problems', [
+    pytest.param([ha_member('w1', 1)], ['The inventory needs at least one host in citus_coordinator (has 0).'],
+                 id='no-coordinator'),
+    pytest.param([ha_member('c1', 1, True), ha_member('w1', 1)],
+                 ['c1 is a coordinator: its citus_group must be 0 (or unset), not 1.'], id='coordinator-not-in-0'),
+    pytest.param([ha_member('c1', 0, True), ha_member('w1', None)],
+                 ['w1 is a worker: with citus_ha patroni it needs citus_group, the number (1 or more) of its worker '
+                  'group (got None).'], id='worker-without-group'),
+    pytest.param([ha_member('c1', 0, True), ha_member('w1', 0)],
+                 ['w1 is a worker: with citus_ha patroni it needs citus_group, the number (1 or more) of its worker '
+                  'group (got 0).'], id='worker-in-group-0'),
+    pytest.param([ha_member('c1', 0, True), ha_member('w1', '1')],
+                 ['w1 is a worker: with citus_ha patroni it needs citus_group, the number (1 or more) of its worker '
+                  "group (got '1')."], id='worker-group-as-text'),
+])
+def test_ha_problems(members, problems):
+    assert citus_member_problems(members, ha=True) == problems

@@ -17,7 +17,7 @@ def members(hostvars=None, groups=None, **options):
 def record(host='w1', **over):
     """The record of a worker without host variables, with the given fields changed."""
     base = dict(host=host, coordinator=False, name=host, port=5432, address='', should_have_shards=True,
-                state='present', drain=False, shard_transfer_mode=None)
+                state='present', drain=False, shard_transfer_mode=None, group=None)
     base.update(over)
     return base
 
@@ -107,3 +107,12 @@ def test_leaving(hostvars, leaving, states):
 def test_a_leaving_worker_keeps_its_transfer_mode():
     record_ = members({'w1': {'citus_node_shard_transfer_mode': 'block_writes'}}, leaving=['w1'])[1]
     assert record_ == record('w1', state='absent', drain=True, shard_transfer_mode='block_writes')
+
+
+@pytest.mark.parametrize('hostvars, groups', [
+    pytest.param({}, [0, None, None], id='coordinator-0-workers-none-by-default'),
+    pytest.param({'w1': {'citus_group': 1}, 'w2': {'citus_group': 1}}, [0, 1, 1], id='two-workers-in-group-1'),
+    pytest.param({'c1': {'citus_group': 3}}, [3, None, None], id='a-coordinator-group-is-kept-for-the-check'),
+])
+def test_group(hostvars, groups):
+    assert [m['group'] for m in members(hostvars)] == groups
