@@ -28,7 +28,9 @@ options:
   ha:
     description:
       - High-availability mode (C(citus_ha=patroni)). The coordinator group may have several hosts (a leader and
-        its standbys), all in Citus group 0, and every worker needs C(citus_group), an integer of 1 or more.
+        its standbys), all in Citus group 0, and every worker needs C(citus_group), an integer of 1 or more. No
+        member may declare C(citus_node_state) other than present, nor a worker C(citus_node_should_have_shards)
+        false, because Patroni registers the nodes.
     type: bool
     default: false
 seealso:
@@ -64,7 +66,8 @@ def _names(hosts: list[str]) -> str:
 
 
 def _group_problems(members: list[dict[str, Any]]) -> list[str]:
-    """The high-availability rules: coordinators in group 0, each worker in a group of its own number 1 or more."""
+    """The high-availability rules: coordinators in group 0, each worker in a group of its own number 1 or more, and
+    no membership declared (Patroni registers the nodes)."""
     problems = []
     for m in members:
         group = m.get('group')
@@ -73,6 +76,15 @@ def _group_problems(members: list[dict[str, Any]]) -> list[str]:
         elif not m['coordinator'] and (isinstance(group, bool) or not isinstance(group, int) or group < 1):
             problems.append(f"{m['host']} is a worker: with citus_ha patroni it needs citus_group, the number (1 or "
                             f"more) of its worker group (got {group!r}).")
+        if m.get('state', 'present') != 'present':
+            problems.append(f"{m['host']} has citus_node_state {m['state']}: with citus_ha patroni, Patroni registers "
+                            f"every host of a group and keeps pg_dist_node right, so the roles add and remove no "
+                            f"node. Remove citus_node_state from its variables (the README's high availability "
+                            f"section says how to retire a worker group).")
+        elif not m['coordinator'] and not m.get('should_have_shards', True):
+            problems.append(f"{m['host']} has citus_node_should_have_shards false: with citus_ha patroni, Patroni "
+                            f"registers the workers and they get shards. Remove it (and "
+                            f"citus_cluster_workers_should_have_shards) from the inventory.")
     return problems
 
 

@@ -67,6 +67,15 @@ def test_ha_allows_a_coordinator_group_of_two_and_worker_groups():
     pytest.param([ha_member('c1', 0, True), ha_member('w1', '1')],
                  ['w1 is a worker: with citus_ha patroni it needs citus_group, the number (1 or more) of its worker '
                   "group (got '1')."], id='worker-group-as-text'),
+    pytest.param([ha_member('c1', 0, True), dict(ha_member('w1', 1), state='absent', drain=True)],
+                 ['w1 has citus_node_state absent: with citus_ha patroni, Patroni registers every host of a group and '
+                  'keeps pg_dist_node right, so the roles add and remove no node. Remove citus_node_state from its '
+                  "variables (the README's high availability section says how to retire a worker group)."],
+                 id='a-worker-declared-absent'),
+    pytest.param([ha_member('c1', 0, True), dict(ha_member('w1', 1), should_have_shards=False)],
+                 ['w1 has citus_node_should_have_shards false: with citus_ha patroni, Patroni registers the workers '
+                  'and they get shards. Remove it (and citus_cluster_workers_should_have_shards) from the inventory.'],
+                 id='a-worker-without-shards'),
 ])
 def test_ha_problems(members, problems):
     assert citus_member_problems(members, ha=True) == problems
