@@ -1,12 +1,14 @@
 # Copyright: (c) 2026, pgcitus.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The facts of pgcitus.cluster.citus_info: nodes, tables, colocation groups, versions, the rebalance plan and
-background jobs, read from the Citus catalogs on the coordinator. The module file holds only its documentation and
+"""The facts of pgcitus.cluster.citus_info: nodes, groups (each one's primary, secondaries and streaming replicas),
+tables, colocation groups, versions, the rebalance plan and background jobs, read from the Citus catalogs on the
+coordinator. The module file holds only its documentation and
 argument spec."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import (
@@ -44,6 +46,14 @@ JOBS = ("SELECT job_id, state::text AS state, job_type::text AS job_type, descri
         "started_at::text AS started_at FROM pg_catalog.pg_dist_background_job "
         "WHERE state::text NOT IN ('finished', 'cancelled', 'failed') ORDER BY job_id")
 PLAN = "SELECT * FROM get_rebalance_table_shards_plan()"
+# A primary's streaming replicas, as PostgreSQL sees them (Patroni names each by its member name), with how many bytes
+# of the primary's WAL each has not replayed yet.
+REPLICATION = ("SELECT application_name, host(client_addr) AS client_addr, state, sync_state, "
+               "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS replay_lag_bytes "
+               "FROM pg_catalog.pg_stat_replication ORDER BY application_name")
+# The same on every active worker primary, through Citus's run_command_on_workers (one JSON value per worker).
+WORKERS_REPLICATION = ("SELECT nodename, nodeport, success, result FROM pg_catalog.run_command_on_workers("
+                       "$$SELECT coalesce(json_agg(r), '[]') FROM (" + REPLICATION + ") r$$)")
 
 
 def group_endpoints(nodes: list[dict[str, Any]]) -> dict[int, str]:
@@ -90,6 +100,49 @@ def build_colocation(rows: list[dict[str, Any]], tables: list[dict[str, Any]]) -
     return groups
 
 
+def read_replication(db: Any, nodes: list[dict[str, Any]]) -> dict[int, tuple[list[dict[str, Any]], str | None]]:
+    """groupid -> (the streaming replicas of its primary, or an error), for the groups with a secondary in
+    pg_dist_node only: a cluster without replicas pays no connection to its workers."""
+    with_secondaries = {n['groupid'] for n in nodes if n['role'] == 'secondary'}
+    found: dict[int, tuple[list[dict[str, Any]], str | None]] = {}
+    if 0 in with_secondaries:
+        rows, error = db.try_fetchall(REPLICATION)
+        found[0] = ([{k: jsonable(v) for k, v in row.items()} for row in rows], error)
+    if with_secondaries - {0}:
+        group_of = {(n['name'], int(n['port'])): n['groupid'] for n in nodes if n['role'] == 'primary'}
+        rows, error = db.try_fetchall(WORKERS_REPLICATION)
+        for row in rows:
+            group = group_of.get((row['nodename'], int(row['nodeport'])))
+            if group is None or group not in with_secondaries:
+                continue
+            if row['success']:
+                found[group] = (json.loads(row['result']), None)
+            else:
+                found[group] = ([], f"{row['nodename']}:{row['nodeport']}: {row['result']}")
+        for group in with_secondaries - {0} - set(found):
+            found[group] = ([], error or 'the primary is not active, or not registered')
+    return found
+
+
+def build_groups(nodes: list[dict[str, Any]], replication: dict[int, tuple[list[dict[str, Any]], str | None]]
+                 ) -> list[dict[str, Any]]:
+    """One record per Citus group: its primary and secondaries as pg_dist_node has them (name:port), and the
+    streaming replicas its primary serves (with citus_ha patroni, the group's Patroni replicas)."""
+    groups = []
+    for group in sorted({n['groupid'] for n in nodes}):
+        members = [n for n in nodes if n['groupid'] == group]
+        primaries = [f"{n['name']}:{n['port']}" for n in members if n['role'] == 'primary']
+        streams, error = replication.get(group, ([], None))
+        groups.append({
+            'group': group,
+            'primary': primaries[0] if primaries else None,
+            'secondaries': [f"{n['name']}:{n['port']}" for n in members if n['role'] == 'secondary'],
+            'replication': streams,
+            'replication_error': error,
+        })
+    return groups
+
+
 def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -98,7 +151,7 @@ def jsonable(value: Any) -> Any:
 
 def gather(db: Any, rebalance_plan: bool, warn: Any) -> dict[str, Any]:
     """All facts, read through db (a CitusDB); warn(msg) reports what could not be read."""
-    result: dict[str, Any] = dict(changed=False, citus_installed=False, version={}, nodes=[], tables=[],
+    result: dict[str, Any] = dict(changed=False, citus_installed=False, version={}, nodes=[], groups=[], tables=[],
                                   colocation_groups=[],
                                   rebalance=dict(plan_size=None, plan=[], jobs=[], jobs_supported=False))
     extension = db.citus_version()
@@ -116,6 +169,7 @@ def gather(db: Any, rebalance_plan: bool, warn: Any) -> dict[str, Any]:
     for node in nodes:
         node['shard_placements'] = int(node['shard_placements'])
     result['nodes'] = nodes
+    result['groups'] = build_groups(nodes, read_replication(db, nodes))
     tables = build_tables(db.fetchall(TABLES), db.fetchall(PLACEMENTS), group_endpoints(nodes))
     result['tables'] = tables
     result['colocation_groups'] = build_colocation(db.fetchall(COLOCATION), tables)

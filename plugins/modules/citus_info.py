@@ -76,6 +76,23 @@ nodes:
   sample:
     - {nodeid: 1, groupid: 0, name: coordinator, port: 5432, role: primary, cluster: default, isactive: true,
        should_have_shards: false, hasmetadata: true, metadatasynced: true, shard_placements: 1}
+groups:
+  description:
+    - One record per Citus group (C(groupid) of C(pg_dist_node)), ordered by group: C(primary) and C(secondaries) as
+      C(name:port) from C(pg_dist_node), and C(replication), the streaming replicas the group's primary serves as
+      its C(pg_stat_replication) shows them (C(application_name), which Patroni sets to the member name,
+      C(client_addr), C(state), C(sync_state), and C(replay_lag_bytes), the primary's WAL the replica has not
+      replayed yet). With C(citus_ha=patroni) these are the group's leader, replicas and lag.
+    - C(replication) is read only for groups with a secondary in C(pg_dist_node) (the workers' through Citus's
+      C(run_command_on_workers)), so a cluster without replicas makes no extra connection; C(replication_error)
+      says why it could not be read (a primary down), else V(null).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {group: 1, primary: 'worker-1-1:5432', secondaries: ['worker-1-2:5432'], replication_error: null,
+       replication: [{application_name: worker-1-2, client_addr: 10.0.0.13, state: streaming,
+                      sync_state: quorum, replay_lag_bytes: 0}]}
 tables:
   description:
     - The Citus tables (C(pg_dist_partition)), ordered by name, with C(placements), the number of shard placements

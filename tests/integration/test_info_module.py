@@ -79,3 +79,28 @@ def test_other_modules_need_the_extension(citus):
     msg = citus.fails('citus_node', db='template1', name=w.name, port=w.port)
     assert 'the citus extension is not installed in database template1' in msg
     assert 'run the pgcitus.cluster.citus role on it' in msg
+
+
+def test_groups_with_a_secondary(seeded):
+    """Each group's primary and secondaries from pg_dist_node, and the streaming replicas its primary serves (read on
+    the workers through run_command_on_workers): here the secondary is registered but streams from nowhere."""
+    citus = seeded
+    citus.need_workers(3)
+    w0, w1, w2 = citus.workers[:3]
+    plain = citus.ok('citus_info')['groups']
+    assert [g['secondaries'] for g in plain] == [[], [], []]
+    assert all(g['replication'] == [] and g['replication_error'] is None for g in plain)
+    citus.ok('citus_node', name=w2.name, port=w2.port, role='secondary', primary_name=w0.name, primary_port=w0.port)
+    try:
+        before = citus.catalogs()
+        groups = {g['group']: g for g in citus.ok('citus_info')['groups']}
+        assert citus.catalogs() == before
+        c = citus.coordinator
+        assert groups[0] == {'group': 0, 'primary': c.address, 'secondaries': [], 'replication': [],
+                             'replication_error': None}
+        assert groups[citus.group_of(w0)] == {'group': citus.group_of(w0), 'primary': w0.address,
+                                              'secondaries': [w2.address], 'replication': [],
+                                              'replication_error': None}
+        assert groups[citus.group_of(w1)]['secondaries'] == []
+    finally:
+        citus.ok('citus_node', name=w2.name, port=w2.port, role='secondary', state='absent')

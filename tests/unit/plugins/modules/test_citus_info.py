@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.pgcitus.cluster.plugins.module_utils import _citus_info as citus_info
 
 NODES = [
@@ -129,3 +131,56 @@ def test_gather_without_plan_and_without_citus():
     bare = citus_info.gather(FakeDB(extension=None), True, lambda msg: None)
     assert bare['citus_installed'] is False and bare['nodes'] == [] and bare['version']['citus'] is None
     assert bare['version']['server_num'] == 150020
+
+
+class ReplicationDB:
+    """Answers the replication queries: the coordinator's own, and run_command_on_workers's rows."""
+
+    def __init__(self, local=(), workers=(), error=None):
+        self.local, self.workers, self.error = list(local), list(workers), error
+        self.seen: list[str] = []
+
+    def try_fetchall(self, query, params=None):
+        self.seen.append(query)
+        if query == citus_info.REPLICATION:
+            return self.local, None
+        assert query == citus_info.WORKERS_REPLICATION
+        return self.workers, self.error
+
+
+STREAM = {'application_name': 'w1r', 'client_addr': '10.0.0.13', 'state': 'streaming', 'sync_state': 'quorum',
+          'replay_lag_bytes': 0}
+
+
+def test_groups_without_secondaries_make_no_connection_to_the_workers():
+    db = ReplicationDB()
+    nodes = [n for n in NODES if n['role'] == 'primary']
+    assert citus_info.read_replication(db, nodes) == {} and db.seen == []
+    assert citus_info.build_groups(nodes, {})[1] == {'group': 1, 'primary': 'w1:5432', 'secondaries': [],
+                                                     'replication': [], 'replication_error': None}
+
+
+def test_groups_report_each_primary_its_secondaries_and_its_streaming_replicas():
+    db = ReplicationDB(workers=[dict(nodename='w1', nodeport=5432, success=True, result=json.dumps([STREAM])),
+                                dict(nodename='w2', nodeport=5433, success=True, result='[]')])
+    replication = citus_info.read_replication(db, NODES)
+    assert db.seen == [citus_info.WORKERS_REPLICATION]
+    assert citus_info.build_groups(NODES, replication) == [
+        {'group': 0, 'primary': 'c1:5432', 'secondaries': [], 'replication': [], 'replication_error': None},
+        {'group': 1, 'primary': 'w1:5432', 'secondaries': ['w1r:5432'], 'replication': [STREAM],
+         'replication_error': None},
+        {'group': 2, 'primary': 'w2:5433', 'secondaries': [], 'replication': [], 'replication_error': None},
+    ]
+
+
+def test_a_primary_that_cannot_be_reached_is_reported_not_raised():
+    nodes = NODES + [dict(nodeid=5, groupid=0, name='c2', port=5432, role='secondary')]
+    db = ReplicationDB(local=[dict(STREAM, application_name='c2')],
+                       workers=[dict(nodename='w1', nodeport=5432, success=False,
+                                     result='failed to connect to w1:5432')])
+    groups = citus_info.build_groups(nodes, citus_info.read_replication(db, nodes))
+    assert groups[0]['secondaries'] == ['c2:5432'] and groups[0]['replication'][0]['application_name'] == 'c2'
+    assert groups[1]['replication'] == [] and groups[1]['replication_error'] == 'w1:5432: failed to connect to w1:5432'
+    missing = citus_info.read_replication(ReplicationDB(), [n for n in NODES if n['groupid'] != 1 or
+                                                             n['role'] == 'secondary'])
+    assert missing == {1: ([], 'the primary is not active, or not registered')}
