@@ -78,7 +78,7 @@ nodes:
        should_have_shards: false, hasmetadata: true, metadatasynced: true, shard_placements: 1}
 groups:
   description:
-    - One record per Citus group (C(groupid) of C(pg_dist_node)), ordered by group: C(primary) and C(secondaries) as
+    - One record per Citus group (C(groupid) of C(pg_dist_node)), in group order. C(primary) and C(secondaries) as
       C(name:port) from C(pg_dist_node), and C(replication), the streaming replicas the group's primary serves as
       its C(pg_stat_replication) shows them (C(application_name), which Patroni sets to the member name,
       C(client_addr), C(state), C(sync_state), and C(replay_lag_bytes), the primary's WAL the replica has not

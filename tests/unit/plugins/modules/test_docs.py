@@ -64,3 +64,11 @@ def test_every_module_is_in_the_module_group():
     runtime = yaml.safe_load((COLLECTION / 'meta' / 'runtime.yml').read_text())
     modules = sorted(path.stem for path in (COLLECTION / 'plugins' / 'modules').glob('citus_*.py'))
     assert sorted(runtime['action_groups']['citus']) == modules
+
+
+@pytest.mark.parametrize('module', [citus_node, citus_distributed_table, citus_reference_table, citus_info,
+                                    citus_rebalance])
+def test_examples_and_return_are_yaml(module):
+    # ansible-doc refuses a module whose RETURN does not parse (a ': ' in a plain scalar makes a mapping).
+    assert yaml.safe_load(module.EXAMPLES)
+    assert isinstance(yaml.safe_load(module.RETURN), dict)
