@@ -180,6 +180,9 @@ REMOTE_RULES: tuple[Rule, ...] = (
 
 # "because (?:because )?": Citus 13.2's own message really doubles the word ("... the node w1:5432 because because it
 # contains the only shard placement ..."); the optional second one keeps the rule working once Citus fixes it.
+_NOT_STREAMING = re.compile(r'clone (?P<clone>\S+) is not connected to primary (?P<primary>\S+)')
+_NO_CATCH_UP = re.compile(r'Clone (?P<clone>\S+) failed to catch up with primary (?P<primary>\S+) within (?P<s>\d+) '
+                          r'seconds')
 _ONLY_PLACEMENT = re.compile(
     r'cannot remove or disable the node (?P<hp>\S+) because (?:because )?it contains the only shard placement '
     r'for shard (?P<shard>\d+)')
@@ -206,6 +209,15 @@ NODE_RULES: tuple[Rule, ...] = (
         f"group {m.group('group')} already has a primary node: add {c.node or 'the node'} with "
         f"role: secondary, or choose another group_id")),
     (_ONLY_PLACEMENT, _only_placement),
+    (_NOT_STREAMING, lambda m, info, c: (
+        f"clone {m.group('clone')} is not streaming from primary {m.group('primary')} as the primary's "
+        f"pg_stat_replication shows it: make the replica stream from that worker (pg_basebackup -R), and set "
+        f"application_name={m.group('clone').rsplit(':', 1)[0]} in its primary_conninfo, so that Citus finds it by "
+        f"name")),
+    (_NO_CATCH_UP, lambda m, info, c: (
+        f"clone {m.group('clone')} did not replay the WAL of {m.group('primary')} within {m.group('s')} seconds (its "
+        f"primary's writes were blocked meanwhile; nothing was promoted): raise catchup_timeout, or wait until the "
+        f"replica is close behind")),
     (_NODE_MISSING, lambda m, info, c: (
         f"node {m.group('hp')} is not registered on the coordinator; nothing to do for it")),
     (_text('cannot replicate reference tables in a transaction that modified node metadata'), lambda m, info, c: (
@@ -345,6 +357,11 @@ _FAILED: dict[str, Callable[[ErrorContext], str]] = {
     'truncate': lambda c: f"cannot truncate the local data of {c.table}",
     'rebalance': lambda c: "cannot start the rebalancer",
     'stop': lambda c: "cannot stop the rebalance job",
+    'clone': lambda c: f"cannot register {c.node} as a clone",
+    'remove_clone': lambda c: f"cannot forget the clone {c.node}",
+    'split': lambda c: f"cannot plan the split with the clone {c.node} (nothing was promoted)",
+    'promote': lambda c: f"cannot promote the clone {c.node}",
+    'cleanup': lambda c: "cannot drop the copies the split left (Citus's maintenance daemon drops them later)",
 }
 
 
