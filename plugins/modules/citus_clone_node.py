@@ -85,9 +85,6 @@ notes:
 seealso:
   - module: pgcitus.cluster.citus_node
   - module: pgcitus.cluster.citus_rebalance
-  - name: Citus 13.2 release notes (snapshot-based node split)
-    description: The clone functions this module calls.
-    link: https://github.com/citusdata/citus/blob/main/CHANGELOG.md
 author:
   - pgcitus.cluster developers (@pgcitus)
 '''
