@@ -11,7 +11,7 @@ short_description: Add a worker by snapshot, promoting a streaming replica of a 
 version_added: 0.1.0
 description:
   - Snapshot-based scale-out. A physical streaming replica of a worker (made with C(pg_basebackup -R), asynchronous)
-    is registered as that worker's clone (C(citus_add_clone_node)) and promoted (C(citus_promote_clone_and_rebalance)):
+    is registered as that worker's clone (C(citus_add_clone_node)) and promoted (C(citus_promote_clone_and_rebalance)).
     Citus blocks writes to the worker's shards, waits until the replica has replayed its WAL, promotes it, and hands
     it about half of the worker's shard groups by changing metadata only, since it holds their rows already.
   - Reads C(pg_dist_node) first and calls a Citus function only when the node is not yet where O(state) asks. A node
@@ -50,7 +50,7 @@ options:
         between the two.
       - V(present) only registers the replica as an inactive clone.
       - V(absent) forgets a clone that was never promoted (C(citus_remove_clone_node)); the replica itself keeps
-        running. A promoted node is refused: remove it with M(pgcitus.cluster.citus_node).
+        running. A promoted node is refused (remove it with M(pgcitus.cluster.citus_node)).
     type: str
     choices: [ promoted, present, absent ]
     default: promoted

@@ -72,3 +72,16 @@ def test_examples_and_return_are_yaml(module):
     # ansible-doc refuses a module whose RETURN does not parse (a ': ' in a plain scalar makes a mapping).
     assert yaml.safe_load(module.EXAMPLES)
     assert isinstance(yaml.safe_load(module.RETURN), dict)
+
+
+@pytest.mark.parametrize('path', sorted((COLLECTION / 'plugins' / 'modules').glob('*.py')), ids=lambda p: p.stem)
+def test_every_module_documents_itself_in_yaml(path):
+    # ansible-doc and ansible-lint read the three blocks without importing the module: each must parse as YAML (a
+    # plain scalar that ends a line with ':' or holds ': ' becomes a mapping and the whole documentation is lost).
+    source = path.read_text()
+    blocks = {name: source.split(f"{name} = r'''")[1].split("'''")[0]
+              for name in ('DOCUMENTATION', 'EXAMPLES', 'RETURN')}
+    doc = yaml.safe_load(blocks['DOCUMENTATION'])
+    assert doc['module'] == path.stem
+    assert isinstance(yaml.safe_load(blocks['EXAMPLES']), list)
+    assert isinstance(yaml.safe_load(blocks['RETURN']), dict)
