@@ -175,7 +175,9 @@ def _directory(module, item, changed, diffs):
         changed.append(path)
         diffs.append(dict(before_header=path, after_header=path, before='', after=f'directory {item["mode"]}\n'))
         if not module.check_mode:
-            os.mkdir(path, mode)
+            # Missing parents are made as the file module makes them (default mode, root's); the directory itself
+            # gets what the entry asks.
+            os.makedirs(path, mode)
             os.chown(path, uid, gid)
             os.chmod(path, mode)
         return

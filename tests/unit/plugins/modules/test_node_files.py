@@ -88,3 +88,10 @@ def test_check_mode_reports_an_owner_that_an_earlier_task_would_create(tmp_path)
     files = [dict(entry(tmp_path / 'f', content='x\n'), owner='no-such-user-pgcitus')]
     result, _ = run(tmp_path, check=True, files=files)
     assert not result.get('failed') and result['changed_paths'] == [str(tmp_path / 'f')]
+
+
+def test_a_directory_whose_parent_is_missing_is_made_with_its_parents(tmp_path):
+    # /etc/etcd/tls before the etcd package made /etc/etcd: the file module made the parents too.
+    target = tmp_path / 'etc' / 'etcd' / 'tls'
+    result, _ = run(tmp_path, directories=[entry(target, mode='0750')])
+    assert result['changed'] and target.is_dir() and oct(target.stat().st_mode & 0o7777) == '0o750'
