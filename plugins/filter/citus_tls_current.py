@@ -146,10 +146,8 @@ def _current(base, names, usages, ca_cert='', ca=False):
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     if set(eku) != {getattr(ExtendedKeyUsageOID, _USAGES[u]) for u in usages}:
         return False
-    ca_pem = _read(ca_cert, stat.S_IMODE(os.stat(ca_cert).st_mode)) if os.path.exists(ca_cert) else None
-    if ca_pem is None:
-        return False
-    issuer = x509.load_pem_x509_certificate(ca_pem)
+    with open(ca_cert, 'rb') as handle:
+        issuer = x509.load_pem_x509_certificate(handle.read())
     if cert.issuer != issuer.subject or not _not_expired(issuer):
         return False
     cert.verify_directly_issued_by(issuer)
@@ -162,7 +160,7 @@ def citus_tls_current(base, names, usages, ca_cert='', ca=False):
         return False
     try:
         return _current(str(base), [str(n) for n in names], list(usages), str(ca_cert), bool(ca))
-    except Exception:  # any doubt (unreadable, malformed, wrong signature): the tasks decide
+    except Exception:  # any doubt (missing, unreadable, malformed, wrong signature): the tasks decide
         return False
 
 
