@@ -18,7 +18,8 @@ description:
     streaming replica).
   - "A clone must copy a registered, active worker that holds shards and is not new itself, one clone per worker and
     run, in a cluster of one database (Citus splits the shards of one database; the copies of another would stay
-    behind, unknown to it), on Citus 13.2 or later, and not with C(citus_ha=patroni)."
+    behind, unknown to it), on Citus 13.2 or later. The citus role refuses C(citus_clone_of) with
+    C(citus_ha=patroni), where scale_out.yml does not use this filter."
 positional: _input
 options:
   _input:
@@ -44,10 +45,6 @@ options:
     description: How many databases C(citus_databases) names.
     type: int
     default: 1
-  ha:
-    description: Whether the cluster runs with C(citus_ha=patroni).
-    type: bool
-    default: false
 '''
 
 EXAMPLES = r'''
@@ -77,7 +74,7 @@ def _endpoint(node: dict[str, Any]) -> str:
 
 
 def citus_scale_out_workers(workers: list[dict[str, Any]], registered: list[dict[str, Any]],
-                            clone_of: dict[str, Any], databases: int = 1, ha: bool = False) -> dict[str, Any]:
+                            clone_of: dict[str, Any], databases: int = 1) -> dict[str, Any]:
     by_host = {w['host']: w for w in workers}
     registered_clones = {c for row in registered for c in row.get('clones') or []}
     shard_nodes = {n for row in registered for n in row.get('shard_nodes') or []}
@@ -91,11 +88,7 @@ def citus_scale_out_workers(workers: list[dict[str, Any]], registered: list[dict
             continue
         source = by_host.get(source_host)
         prefix = f"citus_clone_of of {worker['host']} is {source_host}"
-        if ha:
-            problems.append(f"citus_clone_of is set on {worker['host']}: snapshot-based scale-out promotes a replica "
-                            f"behind the back of Patroni; with citus_ha patroni remove it and add a worker group "
-                            f"(README \"High availability\").")
-        elif source is None:
+        if source is None:
             problems.append(f"{prefix}, which is no host of citus_workers: set it to the inventory name of the worker "
                             f"to copy.")
         elif source_host in new_hosts:
@@ -110,7 +103,7 @@ def citus_scale_out_workers(workers: list[dict[str, Any]], registered: list[dict
     sources = [str(clone_of.get(w['host']) or '') for w in new]
     for source_host in sorted({s for s in sources if s and sources.count(s) > 1}):
         problems.append(f"several new hosts have citus_clone_of {source_host}: split a worker with one clone per run.")
-    if len(clones) + len(problems) > 0 and not ha:
+    if len(clones) + len(problems) > 0:
         hosts = ', '.join(w['host'] for w in new if clone_of.get(w['host']))
         if databases != 1:
             problems.append(f"snapshot-based scale-out (citus_clone_of on {hosts}) copies the whole server, and "

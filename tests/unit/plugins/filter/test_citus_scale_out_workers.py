@@ -71,7 +71,3 @@ def test_several_databases_and_an_old_citus_are_refused():
     assert problems[1].startswith("citus_clone_of (on w3) needs Citus 13.2 or later")
     assert run({}, [dict(ROW, has_clones=False)], databases=2)['problems'] == []
 
-
-def test_clones_are_refused_in_ha_mode():
-    assert run({'w3': 'w1'}, ha=True)['problems'][0].startswith(
-        "citus_clone_of is set on w3: snapshot-based scale-out promotes a replica behind the back of Patroni")
