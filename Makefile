@@ -75,7 +75,7 @@ lab: setup  ## Bring up the classic lab (coordinator + two workers) as local con
 lab-down:  ## Remove the lab containers
 	bash scripts/lab.sh down
 
-bench: setup  ## Time a cold converge and a no-change rerun of site.yml (medians)
+bench: setup  ## Time site.yml (cold, rerun, 100 tables, 6 workers) against a reference script (medians, ratios)
 	bash scripts/bench.sh
 
 clean:  ## Remove the virtualenv, caches and built packages (keeps Docker images)

@@ -7,13 +7,17 @@
 # `make setup` builds unless you give one), or CITUS_SOURCE=repository for the vendor's apt repository (the
 # containers must reach it). The emulator is test infrastructure, not Citus: the script says so when it is used.
 # LAB_NAME (default pgcitus-lab) names the containers and the network; scripts/bench.sh uses its own.
+# LAB_WORKERS (default 2) is the number of workers (scripts/bench.sh measures 6 as well).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_NAME=${LAB_NAME:-pgcitus-lab}
 IMAGE=${PGCITUS_TEST_IMAGE:-pgcitus/test-host:bookworm}
 STATE="$ROOT/.cache/$LAB_NAME"
-NODES=("$LAB_NAME-coordinator" "$LAB_NAME-worker-1" "$LAB_NAME-worker-2")
+LAB_WORKERS=${LAB_WORKERS:-2}
+[[ "$LAB_WORKERS" =~ ^[1-9][0-9]?$ ]] || { echo "lab: LAB_WORKERS must be a number from 1 to 99 (got $LAB_WORKERS)" >&2; exit 2; }
+NODES=("$LAB_NAME-coordinator")
+for i in $(seq "$LAB_WORKERS"); do NODES+=("$LAB_NAME-worker-$i"); done
 COORDINATOR=${NODES[0]}
 export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections:$("$ROOT/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
@@ -24,14 +28,20 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
 inventory() {
-  if [ "$LAB_NAME" = pgcitus-lab ]; then
+  if [ "$LAB_NAME" = pgcitus-lab ] && [ "$LAB_WORKERS" = 2 ]; then
     echo "$ROOT/inventory/lab/hosts.yml"
     return
   fi
-  # Another lab (scripts/bench.sh): the same inventory with its own container names, and the lab's group_vars.
+  # Another lab (scripts/bench.sh): the lab's inventory with its own container names and number of workers, and the
+  # lab's group_vars.
   mkdir -p "$STATE"
   ln -sfn "$ROOT/inventory/lab/group_vars" "$STATE/group_vars"
-  sed "s/pgcitus-lab-/$LAB_NAME-/g" "$ROOT/inventory/lab/hosts.yml" > "$STATE/hosts.yml"
+  {
+    printf 'citus_workers:\n  hosts:\n'
+    printf '    %s:\n' "${NODES[@]:1}"
+    printf 'citus_coordinator:\n  hosts:\n    %s:\n' "$COORDINATOR"
+    sed -n '/^all:/,$p' "$ROOT/inventory/lab/hosts.yml"
+  } > "$STATE/hosts.yml"
   echo "$STATE/hosts.yml"
 }
 
@@ -160,7 +170,7 @@ WHERE s.logicalrelid = 'customers'::regclass GROUP BY 1
 ORDER BY 1, 2;
 SQL
   cat <<EOF
-==> The lab is up: coordinator $COORDINATOR, workers ${NODES[1]} and ${NODES[2]} (Docker network $LAB_NAME).
+==> The lab is up: coordinator $COORDINATOR, workers ${NODES[*]:1} (Docker network $LAB_NAME).
     Connect:    docker exec -it -u postgres $COORDINATOR psql
     Again:      make lab   (converges again with inventory/lab: a rerun changes nothing)
     Password:   the nodes' cluster password is in $STATE/cluster-password

@@ -15,8 +15,21 @@ options:
     description:
       - The table, optionally schema-qualified (C(public.orders)). Quote mixed-case names as in SQL
         (C(public."Orders")).
+      - Required unless O(tables) is given; the two exclude each other.
     type: str
-    required: true
+  tables:
+    description:
+      - Several tables of one database in one module run, over one connection, instead of O(name). Each item takes
+        C(name) (required) and the module's other table options, with the same meaning and defaults as for one table;
+        the connection options are the module's own.
+      - Every item is checked before anything changes (the message names each wrong item). Then the tables are read
+        and changed one after the other in the order given, so that a table can be colocated with one before it. A
+        refusal or error on one table stops the run; the tables changed before it stay changed, and the message
+        names them.
+      - Returns RV(tables) instead of RV(table) and RV(rows_copied). The role citus_cluster declares its tables so
+        (one module run per database whatever the number of tables).
+    type: list
+    elements: dict
   cascade_via_foreign_keys:
     description:
       - With O(state=absent), also turn the tables linked to this one by foreign keys into local tables

@@ -66,6 +66,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_node import validate
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+    one_table_spec,
     validate_distributed,
     validate_reference,
 )
@@ -116,10 +117,10 @@ class ModuleChecks:
 
 MODULES = {
     'citus_node': ModuleChecks(citus_node.argument_spec, validate, node_params, node_name),
-    'citus_distributed_table': ModuleChecks(citus_distributed_table.argument_spec, validate_distributed,
-                                            table_params, table_name),
-    'citus_reference_table': ModuleChecks(citus_reference_table.argument_spec, validate_reference, table_params,
-                                          table_name),
+    'citus_distributed_table': ModuleChecks(lambda: one_table_spec(citus_distributed_table.argument_spec()),
+                                            validate_distributed, table_params, table_name),
+    'citus_reference_table': ModuleChecks(lambda: one_table_spec(citus_reference_table.argument_spec()),
+                                          validate_reference, table_params, table_name),
 }
 
 # The citus_cluster role's own words for three of the table module's refusals, which its users (and

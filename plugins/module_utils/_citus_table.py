@@ -93,9 +93,11 @@ class TableState:
 
 def table_argument_spec(**own: dict[str, Any]) -> dict[str, Any]:
     """The argument spec of both table modules: the connection and name, the module's own options, then the
-    options both share (allow_redistribute, truncate_local_data, cascade_via_foreign_keys, state)."""
+    options both share (allow_redistribute, truncate_local_data, cascade_via_foreign_keys, state), and tables: a list
+    of tables, each with name and the same table options (TABLE_MODULE_RULES: name or tables)."""
     spec = citus_common_argument_spec()
-    spec['name'] = dict(type='str', required=True)
+    connection = set(spec)
+    spec['name'] = dict(type='str')
     spec.update(own)
     spec.update(
         allow_redistribute=dict(type='bool', default=False),
@@ -103,7 +105,22 @@ def table_argument_spec(**own: dict[str, Any]) -> dict[str, Any]:
         cascade_via_foreign_keys=dict(type='bool', default=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
+    per_table = {key: dict(value) for key, value in spec.items() if key not in connection}
+    per_table['name'] = dict(type='str', required=True)
+    spec['tables'] = dict(type='list', elements='dict', options=per_table)
     return spec
+
+
+def one_table_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A table module's argument spec for one table: name required, no tables (what each item of tables is checked
+    with, and how the citus_module_problems filter checks a role's table)."""
+    one = {key: value for key, value in spec.items() if key != 'tables'}
+    one['name'] = dict(spec['name'], required=True)
+    return one
+
+
+# One table (name and its options) or several in one run (tables), never both.
+TABLE_MODULE_RULES: dict[str, Any] = dict(required_one_of=[('name', 'tables')], mutually_exclusive=[('name', 'tables')])
 
 
 def is_keyword(colocate_with: str | None) -> bool:
@@ -527,14 +544,46 @@ def read_snapshot(db: CitusDB, params: TableParams, distributed: bool) -> TableS
 
 def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | None],
                      plan: Callable[[TableParams, TableState], TablePlan], distributed: bool) -> None:
-    """The whole run of citus_distributed_table / citus_reference_table: validate, read, plan, run, report."""
-    error = validate(module.params)
-    if error:
-        module.fail_json(msg=error)
-    params = TableParams.from_params(module.params)
-
-    db = CitusDB(module, {'table': params.name})
+    """The whole run of citus_distributed_table / citus_reference_table: validate, read, plan, run, report. With
+    tables, every table is validated before the one connection is opened, then each is read, planned and changed in
+    the order given (a table may be colocated with one before it)."""
+    many = module.params.get('tables') is not None
+    requests = ([dict(module.params, **table) for table in module.params['tables']] if many
+                else [module.params])
+    errors = []
+    for request in requests:
+        error = validate(request)
+        if error:
+            errors.append(f"{request['name']}: {error}" if many else error)
+    if errors:
+        module.fail_json(msg=' '.join(errors) + (' Nothing was changed.' if many else ''))
+    db = CitusDB(module, {'table': requests[0]['name']})
     db.require_citus()
+    results = []
+    for request in requests:
+        results.append(run_table(module, db, TableParams.from_params(request), plan, distributed,
+                                 done=[r['name'] for r in results if r['changed']] if many else None))
+    db.close()
+    changed = any(r['changed'] for r in results)
+    result: dict[str, Any] = dict(changed=changed, queries=db.queries)
+    if many:
+        result['tables'] = [dict(name=r['name'], changed=r['changed'], table=r['after'], rows_copied=r['rows'])
+                            for r in results]
+        if module._diff:
+            result['diff'] = dict(before={r['name']: r['before'] for r in results},
+                                  after={r['name']: r['after'] for r in results})
+    else:
+        result.update(table=results[0]['after'], rows_copied=results[0]['rows'])
+        if module._diff:
+            result['diff'] = dict(before=results[0]['before'], after=results[0]['after'])
+    module.exit_json(**result)
+
+
+def run_table(module: Any, db: CitusDB, params: TableParams, plan: Callable[[TableParams, TableState], TablePlan],
+              distributed: bool, done: list[str] | None) -> dict[str, Any]:
+    """Read, plan and change one table over the module's connection. done: with tables, the tables changed before
+    this one (a refusal names them: they stay changed)."""
+    db.context['table'] = params.name
     state = read_snapshot(db, params, distributed)
     before = table_facts(state.table)
     rows = 0
@@ -546,7 +595,11 @@ def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | Non
             result_plan = plan(params, state)
     except Refusal as exc:
         db.close()
-        module.fail_json(msg=exc.msg, table=before, queries=[])
+        msg = exc.msg
+        if done is not None:
+            msg = (f"{params.name}: {msg} (tables changed before it in this run: "
+                   f"{', '.join(done) if done else 'none'})")
+        module.fail_json(msg=msg, table=before, queries=db.queries)
     for warning in result_plan.warnings:
         module.warn(warning)
     db.context['table'] = state.table['qualified'] if state.table else params.name
@@ -555,8 +608,4 @@ def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | Non
     after = result_plan.after
     if changed and not module.check_mode:
         after = table_facts(read_table(db, params.name))
-    db.close()
-    result: dict[str, Any] = dict(changed=changed, table=after, rows_copied=rows, queries=db.queries)
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+    return dict(name=params.name, changed=changed, before=before, after=after, rows=rows)

@@ -126,6 +126,13 @@ EXAMPLES = r'''
     colocate_with: public.orders
     db: app
 
+- name: Distribute several tables in one module run (one connection; order_items after the table it joins)
+  pgcitus.cluster.citus_distributed_table:
+    tables:
+      - {name: public.orders, column: customer_id, shard_count: 32}
+      - {name: public.order_items, column: customer_id, colocate_with: public.orders}
+    db: app
+
 - name: Change the shard count of users, keeping its rows
   pgcitus.cluster.citus_distributed_table:
     name: users
@@ -148,7 +155,7 @@ table:
       does not exist.
     - C(type) is V(distributed), V(reference), V(local) (not a Citus table), V(citus_local), V(single_shard),
       V(append) or V(range).
-  returned: always
+  returned: with O(name)
   type: dict
   sample:
     name: public.orders
@@ -160,9 +167,22 @@ table:
 rows_copied:
   description: Rows copied into the shards (or back into the local table with O(state=absent)) by this run; 0 when
     nothing was copied.
-  returned: always
+  returned: with O(name)
   type: int
   sample: 1000
+tables:
+  description:
+    - With O(tables), one item per table in the order given, each with C(name), C(changed), C(rows_copied) and
+      C(table) (as RV(table) and RV(rows_copied) are for one table).
+  returned: with O(tables)
+  type: list
+  elements: dict
+  sample:
+    - name: public.orders
+      changed: false
+      rows_copied: 0
+      table: {name: public.orders, type: distributed, column: customer_id, shard_count: 32, colocation_id: 2,
+              replication_factor: 2}
 queries:
   description: The statements that changed something (or would, in check mode), with their parameters inline.
   returned: always
@@ -179,6 +199,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+    TABLE_MODULE_RULES,
     plan_distributed,
     run_table_module,
     table_argument_spec,
@@ -198,7 +219,7 @@ def argument_spec() -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **TABLE_MODULE_RULES)
     run_table_module(module, validate_distributed, plan_distributed, distributed=True)
 
 

@@ -60,6 +60,13 @@ EXAMPLES = r'''
     name: public.customers
     db: app
 
+- name: Make several reference tables in one module run
+  pgcitus.cluster.citus_reference_table:
+    tables:
+      - name: public.customers
+      - name: public.countries
+    db: app
+
 - name: Turn customers back into a local table
   pgcitus.cluster.citus_reference_table:
     name: public.customers
@@ -72,7 +79,7 @@ table:
   description:
     - The table after the run (in check mode, as it would be; values Citus picks are V(null)); empty when the table
       does not exist.
-  returned: always
+  returned: with O(name)
   type: dict
   sample:
     name: public.customers
@@ -84,9 +91,22 @@ table:
 rows_copied:
   description: Rows copied into the reference table's shards (or back into the local table with O(state=absent)) by
     this run; 0 when nothing was copied.
-  returned: always
+  returned: with O(name)
   type: int
   sample: 250
+tables:
+  description:
+    - With O(tables), one item per table in the order given, each with C(name), C(changed), C(rows_copied) and
+      C(table) (as RV(table) and RV(rows_copied) are for one table).
+  returned: with O(tables)
+  type: list
+  elements: dict
+  sample:
+    - name: public.customers
+      changed: true
+      rows_copied: 250
+      table: {name: public.customers, type: reference, column: null, shard_count: 1, colocation_id: 1,
+              replication_factor: null}
 queries:
   description: The statements that changed something (or would, in check mode), with their parameters inline.
   returned: always
@@ -99,6 +119,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+    TABLE_MODULE_RULES,
     plan_reference,
     run_table_module,
     table_argument_spec,
@@ -111,7 +132,7 @@ def argument_spec() -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **TABLE_MODULE_RULES)
     run_table_module(module, validate_reference, plan_reference, distributed=False)
 
 

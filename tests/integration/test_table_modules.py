@@ -406,3 +406,64 @@ def test_worker_added_without_shards_after_reference_tables_exist(seeded):
     assert citus.group_of(w2) not in citus.placements_by_group('orders')
     rows = citus.all_rows()
     assert rows['customers'][0] == 20
+
+
+# tables: several tables in one module run over one connection (the citus_cluster role's way).
+SEED_TABLES = [dict(name='users', column='id'), ORDERS,
+               dict(name='order_items', column='customer_id', colocate_with='orders')]
+
+
+def test_tables_in_one_run_check_mode_real_and_again(seeded):
+    citus = seeded
+    before, rows = citus.catalogs(), citus.all_rows()
+    citus.ok('citus_reference_table', tables=[dict(name='customers')])
+
+    check = citus.ok('citus_distributed_table', check=True, diff=True, tables=SEED_TABLES[:2])
+    assert check['changed'] is True
+    assert [t['name'] for t in check['tables']] == ['users', 'orders']
+    assert [t['changed'] for t in check['tables']] == [True, True]
+    assert check['queries'] == ["SELECT create_distributed_table('public.users'::regclass, 'id')"] + ORDERS_QUERIES
+    assert check['diff']['before']['orders']['type'] == 'local'
+    assert 'table' not in check and 'rows_copied' not in check
+
+    real = citus.ok('citus_distributed_table', diff=True, tables=SEED_TABLES)
+    assert [t['changed'] for t in real['tables']] == [True, True, True]
+    assert real['tables'][1]['rows_copied'] == SEED_ROWS['orders']
+    # order_items joined the group of orders, distributed earlier in the same run
+    assert citus.table('order_items')['colocationid'] == citus.table('orders')['colocationid']
+    assert real['tables'][2]['table']['replication_factor'] == 2
+    assert real['diff']['after']['orders'] == real['tables'][1]['table']
+    assert citus.all_rows() == rows
+
+    again = citus.ok('citus_distributed_table', tables=SEED_TABLES)
+    assert again['changed'] is False and again['queries'] == []
+    assert [t['changed'] for t in again['tables']] == [False, False, False]
+    assert citus.ok('citus_reference_table', tables=[dict(name='customers')])['changed'] is False
+    assert citus.catalogs() != before
+
+
+def test_tables_every_item_is_checked_before_anything_changes(seeded):
+    citus = seeded
+    before, rows = citus.catalogs(), citus.all_rows()
+    msg = citus.fails('citus_distributed_table', tables=[dict(name='users', column='id'),
+                                                         dict(name='orders', column='customer_id', shard_count=0),
+                                                         dict(name='order_items')])
+    assert msg.startswith('orders: shard_count 0 is out of range')
+    assert 'order_items: column is required with state: present' in msg and msg.endswith('Nothing was changed.')
+    # an item without a name, an unknown key, and name together with tables are refused by the argument spec
+    assert 'name' in citus.fails('citus_distributed_table', tables=[dict(column='id')])
+    assert 'colour' in citus.fails('citus_reference_table', tables=[dict(name='customers', colour='red')])
+    assert 'mutually exclusive' in citus.fails('citus_reference_table', name='customers',
+                                               tables=[dict(name='customers')])
+    assert citus.catalogs() == before and citus.all_rows() == rows
+
+
+def test_tables_a_refusal_names_the_tables_changed_before_it(seeded):
+    citus = seeded
+    rows = citus.all_rows()
+    msg = citus.fails('citus_distributed_table', tables=[
+        ORDERS, dict(name='order_items', column='order_id', colocate_with='orders')])
+    assert msg.startswith('order_items: cannot colocate public.order_items with public.orders')
+    assert msg.endswith('(tables changed before it in this run: orders)')
+    assert citus.table('orders')['partmethod'] == 'h' and citus.table('order_items') is None
+    assert citus.all_rows() == rows
