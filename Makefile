@@ -63,8 +63,8 @@ contract:  ## Citus API contract tests (emulator by default, or CITUS_TEST_COORD
 integration:  ## Module tests against local PostgreSQL servers with the Citus API
 	pytest tests/integration
 
-molecule:  ## Every Molecule scenario (SCENARIOS="default" to pick)
-	set -e; for s in $(SCENARIOS); do molecule --base-config .config/molecule/config.yml test -s $$s; done
+molecule:  ## Every Molecule scenario, MOLECULE_JOBS (default 2) at a time (SCENARIOS="default" to pick)
+	bash scripts/molecule.sh $(SCENARIOS)
 
 build:  ## Build the collection tarball into .cache/dist
 	ansible-galaxy collection build --force --output-path .cache/dist .
