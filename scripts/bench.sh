@@ -4,6 +4,8 @@
 #   reference  scripts/bench/reference.sh, a hand-written script to the same end state, on fresh containers;
 #   cold       playbooks/site.yml on fresh containers;
 #   rerun      site.yml again (it must report zero changes);
+#   noop-*     a no-op pgcitus.cluster.citus_node call against community.postgresql.postgresql_query SELECT 1, per call
+#              (scripts/bench/module-noop.yml);
 #   add-96     site.yml with 96 more distributed tables declared (100 tables in all), which distributes them;
 #   rerun-100  site.yml again with the 100 tables (zero changes);
 #   cold-6w    site.yml on fresh containers with 6 workers instead of 2 (BENCH_SCALE=0 skips this and the next);
@@ -89,6 +91,39 @@ phase() {
   fi
 }
 
+# The module no-op figure (scripts/bench/module-noop.yml on the converged lab): seconds per call of
+# postgresql_query SELECT 1 and of a citus_node call with nothing to change, each averaged over its 30 calls.
+noop() {
+  local log=$1 query citus
+  if ! ANSIBLE_STDOUT_CALLBACK=ansible.posix.json bash "$LAB" play "$ROOT/scripts/bench/module-noop.yml" \
+      > "$log" 2>"$log.err"; then
+    echo "bench: the module no-op playbook failed; see $log and $log.err" >&2
+    exit 1
+  fi
+  read -r query citus < <("$ROOT/.venv/bin/python" - "$log" <<'PY'
+import json
+import sys
+from datetime import datetime
+
+with open(sys.argv[1]) as handle:
+    report = json.load(handle)
+seconds = {'Run postgresql_query SELECT 1': 0.0, 'Run citus_node with nothing to change': 0.0}
+for play in report['plays']:
+    for task in play['tasks']:
+        name = task['task']['name']
+        if name in seconds:
+            span = task['task']['duration']
+            seconds[name] += (datetime.fromisoformat(span['end'].replace('Z', '+00:00'))
+                              - datetime.fromisoformat(span['start'].replace('Z', '+00:00'))).total_seconds()
+print(' '.join(f'{value / 30:.3f}' for value in seconds.values()))
+PY
+)
+  row "$run" noop-query "$query"
+  row "$run" noop-citus "$citus"
+  TIMES[noop-query]+="$query "
+  TIMES[noop-citus]+="$citus "
+}
+
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine slows every figure)"
 row run phase seconds tasks ok changed skipped
 for run in $(seq "$RUNS"); do
@@ -106,6 +141,7 @@ for run in $(seq "$RUNS"); do
   fresh
   phase cold "$OUT/cold-$run.json"
   phase rerun "$OUT/rerun-$run.json"
+  noop "$OUT/noop-$run.json"
   phase add-96 "$OUT/add-96-$run.json" -e "@$OUT/tables-100.yml"
   phase rerun-100 "$OUT/rerun-100-$run.json" -e "@$OUT/tables-100.yml"
   bash "$LAB" down
@@ -128,4 +164,6 @@ scaled=""
 [ "$SCALE" != 0 ] && scaled=", cold 6 / 2 workers $(ratio cold-6w cold), rerun 6 / 2 workers $(ratio rerun-6w rerun)"
 echo "ratios of the medians: cold / reference script $(ratio cold reference), rerun / cold $(ratio rerun cold)," \
   "rerun 100 / 4 tables $(ratio rerun-100 rerun)$scaled"
+echo "module no-op (s per call, medians): postgresql_query SELECT 1 $(med noop-query), citus_node $(med noop-citus)," \
+  "ratio $(ratio noop-citus noop-query)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

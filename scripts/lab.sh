@@ -205,6 +205,7 @@ main() {
     # For scripts/bench.sh: each step alone.
     containers) containers ;;
     converge) shift; choose_citus >/dev/null; password; converge "$@" ;;
+    play) shift; choose_citus >/dev/null; password; ansible-playbook -i "$(inventory)" "$@" ;;
     *) echo "usage: scripts/lab.sh up|down" >&2; exit 2 ;;
   esac
 }
