@@ -73,8 +73,14 @@ PY
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Fresh containers for the lab $LAB_NAME with $LAB_WORKERS workers.
-fresh() { bash "$LAB" down; bash "$LAB" containers; }
+# Fresh containers for the lab $LAB_NAME with $LAB_WORKERS workers, and no cluster CA on the controller (the citus
+# role's default citus_tls_ca_dir), so that every cold converge makes the CA and the certificates, as the reference
+# script does.
+fresh() {
+  bash "$LAB" down
+  rm -rf "$HOME/.pgcitus/citus-ca/$LAB_NAME-coordinator"
+  bash "$LAB" containers
+}
 
 declare -A TIMES
 row() { printf '%-4s %-10s %8s %7s %7s %8s %8s\n' "$@"; }
