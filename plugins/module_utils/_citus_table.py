@@ -557,6 +557,8 @@ def run_table_module(module: Any, validate: Callable[[dict[str, Any]], str | Non
             errors.append(f"{request['name']}: {error}" if many else error)
     if errors:
         module.fail_json(msg=' '.join(errors) + (' Nothing was changed.' if many else ''))
+    if not requests:
+        module.exit_json(changed=False, tables=[], queries=[])
     db = CitusDB(module, {'table': requests[0]['name']})
     db.require_citus()
     results = []

@@ -440,6 +440,9 @@ def test_tables_in_one_run_check_mode_real_and_again(seeded):
     assert [t['changed'] for t in again['tables']] == [False, False, False]
     assert citus.ok('citus_reference_table', tables=[dict(name='customers')])['changed'] is False
     assert citus.catalogs() != before
+    # no table: nothing to do (and no connection needed)
+    empty = citus.ok('citus_distributed_table', tables=[])
+    assert (empty['changed'], empty['tables'], empty['queries']) == (False, [], [])
 
 
 def test_tables_every_item_is_checked_before_anything_changes(seeded):
