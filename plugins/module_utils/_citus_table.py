@@ -224,9 +224,13 @@ def create_distributed_units(params: TableParams, qualified: str, rows: int, set
                          action='truncate')
     wants_truncate = bool(params.truncate_local_data) and rows > 0
     if concurrently:
-        # not allowed in a transaction block, so no SET LOCAL: the setting lasts for the module's own session
-        statements = [] if set_rf is None else [Statement("SET citus.shard_replication_factor = %s", (set_rf,))]
-        units = [Unit(statements + [create], done=f"{qualified} was distributed by {params.column}")]
+        # not allowed in a transaction block, so no SET LOCAL: the setting is SET for the module's session, then
+        # RESET, so that the next table of a run (tables) gets the server's default again
+        statements = [create]
+        if set_rf is not None:
+            statements = [Statement("SET citus.shard_replication_factor = %s", (set_rf,)), create,
+                          Statement("RESET citus.shard_replication_factor")]
+        units = [Unit(statements, done=f"{qualified} was distributed by {params.column}")]
         if wants_truncate:
             units.append(Unit([truncate]))
         return units

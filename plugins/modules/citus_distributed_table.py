@@ -42,7 +42,7 @@ options:
       - Number of copies of each shard (1 to 100, at most the number of nodes that can hold shards).
       - Citus has no such argument. The module sets C(citus.shard_replication_factor) with C(SET LOCAL) in the
         transaction that calls C(create_distributed_table) (with O(concurrently=true), which cannot run in a
-        transaction, with C(SET) for the module's own session).
+        transaction, with C(SET) for the module's own session, and C(RESET) after it).
       - Not set means C(citus.shard_replication_factor) (1 by default), or the factor of the table named in
         O(colocate_with).
     type: int

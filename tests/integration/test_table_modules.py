@@ -131,7 +131,8 @@ def test_concurrently_with_replication_factor_1_where_the_server_default_is_2(se
         rows = citus.all_rows()
         res = citus.ok('citus_distributed_table', name='users', column='id', concurrently=True, replication_factor=1)
         assert res['queries'] == ['SET citus.shard_replication_factor = 1',
-                                  "SELECT create_distributed_table_concurrently('public.users'::regclass, 'id')"]
+                                  "SELECT create_distributed_table_concurrently('public.users'::regclass, 'id')",
+                                  'RESET citus.shard_replication_factor']
         assert citus.table('users')['replicationfactor'] == 1 and res['table']['replication_factor'] == 1
         assert citus.all_rows() == rows
         again = citus.ok('citus_distributed_table', name='users', column='id', concurrently=True,
@@ -470,3 +471,19 @@ def test_tables_a_refusal_names_the_tables_changed_before_it(seeded):
     assert msg.endswith('(tables changed before it in this run: orders)')
     assert citus.table('orders')['partmethod'] == 'h' and citus.table('order_items') is None
     assert citus.all_rows() == rows
+
+
+def test_tables_a_concurrent_replication_factor_does_not_reach_the_next_table(seeded):
+    # create_distributed_table_concurrently cannot run in a transaction, so its factor is SET for the session: the
+    # next table of the same run must still get the database's default.
+    citus = seeded
+    db = citus.cluster.dbname
+    citus.sql(f'ALTER DATABASE "{db}" SET citus.shard_replication_factor = 2')
+    try:
+        res = citus.ok('citus_distributed_table', tables=[
+            dict(name='users', column='id', concurrently=True, replication_factor=1),
+            dict(name='orders', column='customer_id', shard_count=32)])
+        assert [t['table']['replication_factor'] for t in res['tables']] == [1, 2]
+        assert citus.table('users')['replicationfactor'] == 1 and citus.table('orders')['replicationfactor'] == 2
+    finally:
+        citus.sql(f'ALTER DATABASE "{db}" RESET citus.shard_replication_factor')
