@@ -16,7 +16,8 @@ description:
   - The roles of this collection write their server settings, client authentication rules, TLS files and password
     file with it; one module run per role instead of one per file (each copy or template task costs two module
     runs on the node even when nothing changes).
-  - Directories are handled before files, in the order given. Parent directories of a file must exist or be listed.
+  - Directories are handled before files, and files before assembled files, each in the order given. Parent
+    directories of a file must exist or be listed.
 options:
   directories:
     description: Directories to create, or whose owner and mode to correct.
@@ -71,6 +72,40 @@ options:
         description: Octal mode, for example V('0640').
         type: str
         required: true
+  assemble:
+    description:
+      - Files built from the fragments in a directory, in name order, as M(ansible.builtin.assemble) builds them
+        (no delimiter; a newline after a fragment that lacks one), so one run writes the fragments and the whole.
+      - The fragments are read after O(files) are written; in check mode a fragment of O(files) counts with the
+        content it would get, so the check run reports what the real run would do.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the file to build.
+        type: path
+        required: true
+      src:
+        description: The directory of the fragments.
+        type: path
+        required: true
+      regexp:
+        description: Only the fragments whose name this regular expression finds (Python C(re.search)).
+        type: str
+        required: true
+      owner:
+        description: Owner name.
+        type: str
+        required: true
+      group:
+        description: Group name.
+        type: str
+        required: true
+      mode:
+        description: Octal mode, for example V('0640').
+        type: str
+        required: true
 attributes:
   check_mode:
     support: full
@@ -97,6 +132,13 @@ EXAMPLES = r'''
         owner: postgres
         group: postgres
         mode: "0600"
+    assemble:
+      - path: /etc/postgresql/15/main/pg_hba.conf
+        src: /etc/postgresql/15/main/pg_hba.d
+        regexp: '\.conf$'
+        owner: postgres
+        group: postgres
+        mode: "0640"
   notify: PostgreSQL configuration changed
 '''
 
@@ -112,6 +154,7 @@ changed_paths:
 import grp
 import os
 import pwd
+import re
 import stat
 import tempfile
 
@@ -190,10 +233,15 @@ def _directory(module, item, changed, diffs):
             os.chmod(path, mode)
 
 
+def _content(item):
+    return to_bytes(item['content'] if item['secret_content'] is None else item['secret_content'],
+                    errors='surrogate_or_strict')
+
+
 def _file(module, item, changed, diffs):
     path = item['path']
     secret = item['secret_content'] is not None
-    content = to_bytes(item['secret_content'] if secret else item['content'], errors='surrogate_or_strict')
+    content = _content(item)
     uid, gid, mode = _ids(module, item)
     try:
         st = os.lstat(path)
@@ -241,6 +289,33 @@ def _file(module, item, changed, diffs):
         raise
 
 
+def _assembled(module, item, planned):
+    """The content of an assembled file: its fragments (on disk, or as this run writes them) in name order."""
+    try:
+        pattern = re.compile(item['regexp'])
+    except re.error as error:
+        module.fail_json(msg=f"assemble: {item['path']}: regexp {item['regexp']!r} is not a regular expression: "
+                             f"{error}")
+    src = item['src']
+    names = set(os.listdir(src)) if os.path.isdir(src) else set()
+    names.update(os.path.basename(path) for path in planned if os.path.dirname(path) == src)
+    parts, add_newline = [], False
+    for name in sorted(names):
+        fragment = os.path.join(src, name)
+        if not pattern.search(name) or (fragment not in planned and not os.path.isfile(fragment)):
+            continue
+        if fragment in planned:
+            content = planned[fragment]
+        else:
+            with open(fragment, 'rb') as handle:
+                content = handle.read()
+        if add_newline:
+            parts.append(b'\n')
+        parts.append(content)
+        add_newline = not content.endswith(b'\n')
+    return b''.join(parts)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -253,6 +328,9 @@ def main():
                                     **_ATTRS),
                        mutually_exclusive=[('content', 'secret_content')],
                        required_one_of=[('content', 'secret_content')]),
+            assemble=dict(type='list', elements='dict', default=[],
+                          options=dict(path=dict(type='path', required=True), src=dict(type='path', required=True),
+                                       regexp=dict(type='str', required=True), **_ATTRS)),
         ),
         supports_check_mode=True,
     )
@@ -265,6 +343,17 @@ def main():
                 handler(module, item, changed, diffs)
             except OSError as error:
                 module.fail_json(msg=f"{item['path']}: {error.strerror or error}", changed_paths=changed)
+    planned = {os.path.normpath(item['path']): _content(item) for item in module.params['files']}
+    for item in module.params['assemble']:
+        if not os.path.isabs(item['path']) or not os.path.isabs(item['src']):
+            module.fail_json(msg=f"assemble: {item['path']!r} and its src {item['src']!r} must be absolute paths")
+        item['src'] = os.path.normpath(item['src'])
+        try:
+            content = _assembled(module, item, planned)
+            _file(module, dict(item, content=to_text(content, errors='surrogate_or_strict'), secret_content=None),
+                  changed, diffs)
+        except OSError as error:
+            module.fail_json(msg=f"{item['path']}: {error.strerror or error}", changed_paths=changed)
     result = dict(changed=bool(changed), changed_paths=changed)
     if module._diff:
         result['diff'] = diffs

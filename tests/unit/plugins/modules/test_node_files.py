@@ -6,11 +6,13 @@ import grp
 import json
 import os
 import pwd
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ansible.modules.assemble import assemble_from_fragments
 
 MODULE = Path(__file__).resolve().parents[4] / 'plugins' / 'modules' / 'node_files.py'
 OWNER = pwd.getpwuid(os.getuid()).pw_name
@@ -95,3 +97,37 @@ def test_a_directory_whose_parent_is_missing_is_made_with_its_parents(tmp_path):
     target = tmp_path / 'etc' / 'etcd' / 'tls'
     result, _ = run(tmp_path, directories=[entry(target, mode='0750')])
     assert result['changed'] and target.is_dir() and oct(target.stat().st_mode & 0o7777) == '0o750'
+
+
+def test_assembles_fragments_in_name_order_as_ansible_assemble_does(tmp_path):
+    rules = tmp_path / 'pg_hba.d'
+    rules.mkdir()
+    (rules / '40-citus.conf').write_text('host all all 10.0.0.0/8 scram-sha-256\n')
+    (rules / '50-other.conf').write_text('local all all peer')  # no final newline: one is added before the next
+    (rules / '60-last.conf').write_text('host all all ::1/128 scram-sha-256\n')
+    (rules / 'README').write_text('not a rule\n')
+    hba = tmp_path / 'pg_hba.conf'
+    assemble = [dict(entry(hba), src=str(rules), regexp=r'\.conf$')]
+    files = [entry(rules / '10-postgresql.conf', content='local all postgres peer\n')]
+    expected = ('local all postgres peer\nhost all all 10.0.0.0/8 scram-sha-256\nlocal all all peer\n'
+                'host all all ::1/128 scram-sha-256\n')
+    checked, _ = run(tmp_path, check=True, diff=True, files=files, assemble=assemble)
+    assert checked['changed_paths'] == [str(rules / '10-postgresql.conf'), str(hba)]
+    assert checked['diff'][1]['after'] == expected, 'check mode counts the fragment this run would write'
+    assert not hba.exists() and not (rules / '10-postgresql.conf').exists()
+    result, _ = run(tmp_path, files=files, assemble=assemble)
+    assert result['changed_paths'] == [str(rules / '10-postgresql.conf'), str(hba)]
+    assert hba.read_text() == expected and oct(hba.stat().st_mode & 0o7777) == '0o640'
+    built = assemble_from_fragments(str(rules), compiled_regexp=re.compile(r'\.conf$'), tmpdir=str(tmp_path))
+    assert Path(built).read_text() == expected, 'the same bytes as ansible.builtin.assemble, so no node sees a change'
+    again, _ = run(tmp_path, files=files, assemble=assemble)
+    assert not again['changed']
+    (rules / '50-other.conf').unlink()
+    fewer, _ = run(tmp_path, assemble=assemble)
+    assert fewer['changed_paths'] == [str(hba)] and 'local all all peer' not in hba.read_text()
+
+
+def test_assemble_refuses_a_bad_regexp_and_writes_nothing(tmp_path):
+    result, _ = run(tmp_path, assemble=[dict(entry(tmp_path / 'out'), src=str(tmp_path), regexp='(')])
+    assert result['failed'] and 'regexp' in result['msg'] and 'out' in result['msg']
+    assert not (tmp_path / 'out').exists()
