@@ -13,7 +13,7 @@ FILTERS = sorted(path.stem for path in (Path(__file__).resolve().parents[4] / 'p
 
 def test_the_filters_are_found():
     assert FILTERS == ['citus_conversion_problems', 'citus_member_problems', 'citus_members', 'citus_module_problems',
-                       'citus_scale_out_workers', 'citus_tables_by_db', 'citus_tls_current']
+                       'citus_scale_out_workers', 'citus_tables_by_db', 'citus_tls_current', 'deb_fields']
 
 
 @pytest.mark.parametrize('name', FILTERS)
