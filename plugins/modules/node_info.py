@@ -19,9 +19,10 @@ description:
 options:
   packages:
     description:
-      - Package names whose installed version to read. A name with a version, an architecture or a wildcard
-        (C(foo=1.2), C(foo:amd64), C(foo*)) cannot be read this way and is reported as not installed, so the caller
-        lets C(apt) decide.
+      - Packages whose installed version to read, each a name or C(name=version) (then the version is reported only
+        when the installed one is exactly that, as apt reads C(name=version)).
+      - An entry with an architecture or a wildcard (C(foo:amd64), C(foo*), C(foo=1.2*)) cannot be read this way and
+        is reported as not installed, so the caller lets C(apt) decide.
     type: list
     elements: str
     default: []
@@ -63,7 +64,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 packages:
-  description: Each package asked for and its installed version, or V(null) when it is not installed.
+  description:
+    - Each entry of O(packages) and its installed version, or V(null) when it is not installed (for C(name=version),
+      when that version is not the installed one).
   returned: always
   type: dict
   sample: {postgresql-15: 15.20-0+deb12u1, postgresql-client-15: null}
@@ -95,24 +98,33 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 _PLAIN_NAME = re.compile(r'^[a-z0-9][a-z0-9+.-]+$')
+# Debian version syntax (epoch, upstream version, revision), without apt's wildcards.
+_VERSION = re.compile(r'^([0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$')
 _APT_LISTS = '/var/lib/apt/lists'
 
 
-def installed_versions(module, names):
-    """Each name's installed version from dpkg's status database, or None."""
-    versions = dict.fromkeys(names)
-    plain = [name for name in names if _PLAIN_NAME.match(name)]
-    if not plain:
+def installed_versions(module, entries):
+    """Each entry's installed version from dpkg's status database, or None (for name=version: unless it is that)."""
+    versions = dict.fromkeys(entries)
+    wanted = {}
+    for entry in entries:
+        name, _, version = entry.partition('=')
+        if _PLAIN_NAME.match(name) and (not version or _VERSION.match(version)):
+            wanted.setdefault(name, []).append((entry, version))
+    if not wanted:
         return versions
     # dpkg-query exits 1 when a name is unknown to dpkg and still prints the others.
     rc, out, err = module.run_command(['dpkg-query', '-W', '-f', '${Package}\t${db:Status-Abbrev}\t${Version}\n']
-                                      + plain, environ_update={'LC_ALL': 'C'})
+                                      + list(wanted), environ_update={'LC_ALL': 'C'})
     if rc not in (0, 1):
         module.fail_json(msg=f'dpkg-query could not read the installed packages: {err.strip() or out.strip()}')
     for line in out.splitlines():
         fields = line.split('\t')
-        if len(fields) == 3 and fields[0] in versions and fields[1].startswith('ii'):
-            versions[fields[0]] = fields[2]
+        if len(fields) != 3 or fields[0] not in wanted or not fields[1].startswith('ii'):
+            continue
+        for entry, version in wanted[fields[0]]:
+            if not version or version == fields[2]:
+                versions[entry] = fields[2]
     return versions
 
 

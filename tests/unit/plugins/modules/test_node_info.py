@@ -62,14 +62,17 @@ def test_reads_installed_versions_and_the_running_port(tmp_path, bin_dir):
     data = tmp_path / 'data'
     data.mkdir()
     (data / 'postmaster.pid').write_text(f'4242\n{data}\n1700000000\n5433\n/var/run/postgresql\n*\n  1 2\nready\n')
-    result = run(tmp_path, bin_dir, packages=['postgresql-15', 'removed-pkg', 'missing', 'pinned=1.0', 'libpq*'],
+    result = run(tmp_path, bin_dir, packages=['postgresql-15', 'removed-pkg', 'missing', 'postgresql-15=15.19-1',
+                                              'postgresql-15=15.20-0+deb12u1', 'libpq*', 'postgresql-15=15.2*',
+                                              'postgresql-15:amd64'],
                  data_directory=str(data))
     assert not result.get('failed'), result
     assert result['changed'] is False
     assert result['packages'] == {'postgresql-15': '15.20-0+deb12u1', 'removed-pkg': None, 'missing': None,
-                                  'pinned=1.0': None, 'libpq*': None}
+                                  'postgresql-15=15.19-1': None, 'postgresql-15=15.20-0+deb12u1': '15.20-0+deb12u1',
+                                  'libpq*': None, 'postgresql-15=15.2*': None, 'postgresql-15:amd64': None}
     assert (bin_dir / 'args').read_text().split()[-3:] == ['postgresql-15', 'removed-pkg', 'missing'], \
-        'a name with a version or a wildcard is left to apt'
+        'each name asked once; a wildcard or an architecture is left to apt'
     assert result['server_port'] == 5433 and result['apt_lists'] is None and result['services'] == {}
 
 
