@@ -116,7 +116,7 @@ class ModuleChecks:
 
 
 MODULES = {
-    'citus_node': ModuleChecks(citus_node.argument_spec, validate, node_params, node_name),
+    'citus_node': ModuleChecks(citus_node.one_node_spec, validate, node_params, node_name),
     'citus_distributed_table': ModuleChecks(lambda: one_table_spec(citus_distributed_table.argument_spec()),
                                             validate_distributed, table_params, table_name),
     'citus_reference_table': ModuleChecks(lambda: one_table_spec(citus_reference_table.argument_spec()),

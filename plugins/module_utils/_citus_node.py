@@ -394,15 +394,51 @@ def read_snapshot(db: CitusDB, params: NodeParams) -> NodeState:
 
 
 def run_node_module(module: Any) -> None:
-    """Validate, read the catalogs, plan, run (or render in check mode), and exit the module."""
-    error = validate(module.params)
-    if error:
-        module.fail_json(msg=error)
-    params = NodeParams.from_params(module.params)
-    for warning in name_warnings(params):
-        module.warn(warning)
-    db = CitusDB(module, {'node': params.here})
+    """Validate, read the catalogs, plan, run (or render in check mode), and exit the module. With nodes, every node
+    is validated before the one connection is opened, then each is read, planned and changed in the order given."""
+    many = module.params.get('nodes') is not None
+    requests = [dict(module.params, **node) for node in module.params['nodes']] if many else [module.params]
+    errors = []
+    for request in requests:
+        error = validate(request)
+        if error:
+            errors.append(f"{endpoint(str(request.get('name')), request.get('port') or 5432)}: {error}" if many
+                          else error)
+    if errors:
+        module.fail_json(msg=' '.join(errors) + (' Nothing was changed.' if many else ''))
+    if not requests:
+        module.exit_json(changed=False, nodes=[], queries=[])
+    nodes = [NodeParams.from_params(request) for request in requests]
+    for params in nodes:
+        for warning in name_warnings(params):
+            module.warn(f"{params.here}: {warning}" if many else warning)
+    db = CitusDB(module, {'node': nodes[0].here})
     db.require_citus()
+    results = []
+    for params in nodes:
+        results.append(run_node(module, db, params,
+                                done=[r['here'] for r in results if r['changed']] if many else None))
+    db.close()
+    result: dict[str, Any] = dict(changed=any(r['changed'] for r in results), queries=db.queries)
+    if many:
+        result['nodes'] = [dict(name=r['name'], port=r['port'], changed=r['changed'], node=r['after'],
+                                **({'drain': r['drain']} if 'drain' in r else {})) for r in results]
+        if module._diff:
+            result['diff'] = dict(before={r['here']: r['before'] for r in results},
+                                  after={r['here']: r['after'] for r in results})
+    else:
+        result['node'] = results[0]['after']
+        if 'drain' in results[0]:
+            result['drain'] = results[0]['drain']
+        if module._diff:
+            result['diff'] = dict(before=results[0]['before'], after=results[0]['after'])
+    module.exit_json(**result)
+
+
+def run_node(module: Any, db: CitusDB, params: NodeParams, done: list[str] | None) -> dict[str, Any]:
+    """Read, plan and change one node over the module's connection. done: with nodes, the nodes changed before this
+    one (a refusal names them: they stay changed)."""
+    db.context['node'] = params.here
     state = read_snapshot(db, params)
     before = state.node or {}
     if params.coordinator and params.state != 'absent' and not state.node and state.coordinator:
@@ -411,16 +447,17 @@ def run_node_module(module: Any) -> None:
         units, after = plan(params, state)
     except Refusal as exc:
         db.close()
-        module.fail_json(msg=exc.msg, node=before, queries=[])
+        msg = exc.msg
+        if done is not None:
+            msg = f"{params.here}: {msg} (nodes changed before it in this run: {', '.join(done) or 'none'})"
+        module.fail_json(msg=msg, node=before, queries=db.queries if done is not None else [])
     db.run(units)
     changed = bool(units)
     if changed and not module.check_mode:
         after = db.fetchone(NODE_BY_ENDPOINT, (params.name, params.port)) or {}
-    db.close()
-    result: dict[str, Any] = dict(changed=changed, node=after, queries=db.queries)
+    result: dict[str, Any] = dict(here=params.here, name=params.name, port=params.port, changed=changed,
+                                  before=before, after=after)
     drains = [unit.step for unit in units if isinstance(unit.step, Drain)]
     if drains:
         result['drain'] = drains[0].result()
-    if module._diff:
-        result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+    return result

@@ -20,8 +20,21 @@ options:
       - Host name or address of the node B(as the coordinator and the other nodes reach it) (C(nodename) in
         C(pg_dist_node)). Never C(localhost) for a multi-node cluster (the module warns).
       - A name with spaces around it is refused (Citus would register the spaces as part of the name).
+      - Required unless O(nodes) is given; the two exclude each other.
     type: str
-    required: true
+  nodes:
+    description:
+      - Several nodes in one module run, over one connection, instead of O(name). Each item takes C(name) (required)
+        and the module's other node options (O(port), O(state), O(role), O(group_id), O(primary_name),
+        O(primary_port), O(cluster), O(should_have_shards), O(coordinator), O(drain), O(shard_transfer_mode),
+        O(timeout)), with the same meaning and defaults as for one node; the connection options are the module's own.
+      - Every item is checked before anything changes (the message names each wrong item). Then the nodes are read
+        and changed one after the other in the order given (the coordinator first, then the workers). A refusal or
+        error on one node stops the run; the nodes changed before it stay changed, and the message names them.
+      - Returns RV(nodes) instead of RV(node) and RV(drain). The role citus_cluster declares its nodes so (one module
+        run per database whatever the number of workers).
+    type: list
+    elements: dict
   port:
     description:
       - PostgreSQL port of the node (C(nodeport)).
@@ -150,6 +163,14 @@ EXAMPLES = r'''
     - worker1.example.com
     - worker2.example.com
 
+- name: Register the coordinator and both workers in one module run
+  pgcitus.cluster.citus_node:
+    nodes:
+      - {name: coordinator.example.com, coordinator: true}
+      - {name: worker1.example.com}
+      - {name: worker2.example.com}
+    db: app
+
 - name: Keep new shards off worker2 while it is being replaced
   pgcitus.cluster.citus_node:
     name: worker2.example.com
@@ -178,7 +199,7 @@ node:
   description:
     - The node as registered after the run (in check mode, as it would be; values only Citus picks are V(null)).
     - Empty when the node is not registered.
-  returned: always
+  returned: without O(nodes)
   type: dict
   sample:
     nodeid: 2
@@ -241,8 +262,18 @@ drain:
     moves_done: 16
     moves: [{shard: 102008, table: orders, source: "worker1.example.com:5432", target: "worker3.example.com:5432"}]
     seconds: 12.4
+nodes:
+  description:
+    - With O(nodes), one item per node in the order given, each with C(name), C(port), C(changed), C(node) (as
+      RV(node)) and, for a drain, C(drain) (as RV(drain)).
+  returned: with O(nodes)
+  type: list
+  elements: dict
+  sample:
+    - {name: coordinator.example.com, port: 5432, changed: false, node: {nodeid: 1, groupid: 0, role: primary}}
+    - {name: worker1.example.com, port: 5432, changed: true, node: {nodeid: 2, groupid: 1, role: primary}}
 diff:
-  description: The node before and after, when run with C(--diff).
+  description: The node before and after, when run with C(--diff) (with O(nodes), keyed by C(name:port)).
   returned: when diff mode is on
   type: dict
   sample:
@@ -260,8 +291,9 @@ from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_rebalance i
 
 def argument_spec() -> dict[str, Any]:
     spec = citus_common_argument_spec()
+    connection = set(spec)
     spec.update(
-        name=dict(type='str', required=True),
+        name=dict(type='str'),
         port=dict(type='int', default=5432),
         state=dict(type='str', default='present', choices=['present', 'disabled', 'absent']),
         role=dict(type='str', default='primary', choices=['primary', 'secondary']),
@@ -274,11 +306,23 @@ def argument_spec() -> dict[str, Any]:
         drain=dict(type='bool', default=False),
         **job_argument_spec(),
     )
+    per_node = {key: dict(value) for key, value in spec.items() if key not in connection}
+    per_node['name'] = dict(type='str', required=True)
+    spec['nodes'] = dict(type='list', elements='dict', options=per_node)
     return spec
 
 
+def one_node_spec() -> dict[str, Any]:
+    """The argument spec for one node: name required, no nodes (what each item of nodes is checked with, and how
+    the citus_module_problems filter checks a role's member)."""
+    one = {key: value for key, value in argument_spec().items() if key != 'nodes'}
+    one['name'] = dict(one['name'], required=True)
+    return one
+
+
 def main() -> None:
-    run_node_module(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True))
+    run_node_module(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                                  required_one_of=[('name', 'nodes')], mutually_exclusive=[('name', 'nodes')]))
 
 
 if __name__ == '__main__':

@@ -407,3 +407,60 @@ def test_names_with_surrounding_spaces_are_refused(citus):
     msg = citus.fails('citus_node', name=f'{w.name}r', port=w.port, role='secondary', primary_name=f'{w.name} ')
     assert f"primary_name '{w.name} ' has spaces around it" in msg, msg
     assert citus.catalogs() == before
+
+
+def test_nodes_registers_the_coordinator_and_workers_in_one_run(citus):
+    c, w0, w1 = citus.coordinator, citus.workers[0], citus.workers[1]
+    nodes = [dict(name=c.name, port=c.port, coordinator=True), dict(name=w0.name, port=w0.port),
+             dict(name=w1.name, port=w1.port, should_have_shards=False)]
+    expected = [f"SELECT citus_set_coordinator_host('{c.name}', {c.port})",
+                f"SELECT citus_add_node('{w0.name}', {w0.port})",
+                'BEGIN', f"SELECT citus_add_node('{w1.name}', {w1.port})",
+                f"SELECT citus_set_node_property('{w1.name}', {w1.port}, 'shouldhaveshards', false)", 'COMMIT']
+    before = citus.catalogs()
+    check = citus.ok('citus_node', check=True, diff=True, nodes=nodes)
+    assert check['changed'] is True and check['queries'] == expected
+    assert [item['changed'] for item in check['nodes']] == [True, True, True]
+    assert set(check['diff']['before']) == {f'{c.name}:{c.port}', f'{w0.name}:{w0.port}', f'{w1.name}:{w1.port}'}
+    assert citus.catalogs() == before, 'check mode changes nothing'
+
+    real = citus.ok('citus_node', nodes=nodes)
+    assert real['changed'] is True and real['queries'] == expected
+    assert [(item['name'], item['port']) for item in real['nodes']] == [(c.name, c.port), (w0.name, w0.port),
+                                                                        (w1.name, w1.port)]
+    assert real['nodes'][0]['node']['groupid'] == 0 and 'node' not in real
+    assert citus.node(w0)['should_have_shards'] is True and citus.node(w1)['should_have_shards'] is False
+    assert citus.node(w1)['isactive'] is True
+
+    again = citus.ok('citus_node', nodes=nodes)
+    assert again['changed'] is False and again['queries'] == []
+    assert [item['changed'] for item in again['nodes']] == [False, False, False]
+    assert citus.ok('citus_node', nodes=[])['changed'] is False
+
+
+def test_nodes_checks_every_item_first_and_names_the_wrong_ones(citus):
+    c, w0 = citus.coordinator, citus.workers[0]
+    before = citus.catalogs()
+    msg = citus.fails('citus_node', nodes=[dict(name=c.name, port=c.port, coordinator=True),
+                                           dict(name=w0.name, port=w0.port, drain=True),
+                                           dict(name=' spaced ', port=5432)])
+    assert f'{w0.name}:{w0.port}: drain: true only applies with state: absent' in msg
+    assert "' spaced ' has spaces around it" in msg and 'Nothing was changed.' in msg
+    assert citus.catalogs() == before
+    assert 'name' in citus.fails('citus_node', name=w0.name, nodes=[dict(name=w0.name)])
+
+
+def test_nodes_refusal_names_the_nodes_changed_before_it(seeded):
+    citus = seeded
+    c, w0, w1 = citus.coordinator, citus.workers[0], citus.workers[1]
+    citus.need_workers(3)
+    w2 = citus.workers[2]
+    citus.ok('citus_distributed_table', name='users', column='id')
+    rows = citus.all_rows()
+    msg = citus.fails('citus_node', nodes=[dict(name=w2.name, port=w2.port),
+                                           dict(name=w0.name, port=w0.port, state='absent')])
+    assert f'{w0.name}:{w0.port}: ' in msg and 'use drain: true' in msg
+    assert f'nodes changed before it in this run: {w2.name}:{w2.port}' in msg
+    assert citus.node(w2) is not None and citus.node(w0) is not None, 'the first stays added, the refused one stays'
+    assert citus.all_rows() == rows
+    assert citus.node(c) is not None and citus.node(w1) is not None
