@@ -132,6 +132,7 @@ class Statement:
     query: Any  # str or a psycopg sql.Composable
     params: tuple | dict | None = None
     action: str = ''  # for error translation
+    shown: str = ''  # what queries records instead of the statement (one that carries a password)
 
 
 @dataclass
@@ -253,12 +254,13 @@ SESSION_SETUP = (
 class CitusDB:
     """One autocommit connection, with reads, recorded writes and error translation."""
 
-    def __init__(self, module: Any, context: dict[str, Any] | None = None):
+    def __init__(self, module: Any, context: dict[str, Any] | None = None, dbname: str | None = None):
+        """dbname: connect to this database instead of the module's db option."""
         self.module = module
         self.check_mode: bool = bool(module.check_mode)
         self.queries: list[str] = []
         self.context: dict[str, Any] = dict(context or {})
-        self.context.setdefault('db', module.params.get('db'))
+        self.context.setdefault('db', dbname or module.params.get('db'))
         self.conn = None
         self.lc_messages: str | None = None  # the session's, once citus_version() has run
         self._sink: list[str] = []
@@ -266,6 +268,8 @@ class CitusDB:
             module.fail_json(msg=missing_required_lib('psycopg2 (or psycopg 3.1 or later)'),
                              exception=PSYCOPG_IMPORT_ERROR)
         kwargs = conn_kwargs(module.params)
+        if dbname:
+            kwargs['dbname'] = dbname
         try:
             if DRIVER.name == 'psycopg2':
                 self.conn = psycopg2.connect(**kwargs)
@@ -391,7 +395,7 @@ class CitusDB:
                 statements = [Statement('BEGIN')] + statements + [Statement('COMMIT')]
             in_tx = False
             for stmt in statements:
-                rendered = self.render(stmt.query, stmt.params)
+                rendered = stmt.shown or self.render(stmt.query, stmt.params)
                 self.queries.append(rendered)
                 if self.check_mode:
                     continue

@@ -11,6 +11,7 @@ from ansible_collections.pgcitus.cluster.plugins.doc_fragments import table as t
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus import citus_common_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import table_argument_spec
 from ansible_collections.pgcitus.cluster.plugins.modules import (
+    citus_databases,
     citus_distributed_table,
     citus_info,
     citus_node,
@@ -35,8 +36,8 @@ def assert_documented(options: dict, spec: dict) -> None:
         assert option.get('aliases') == spec[name].get('aliases'), name
 
 
-@pytest.mark.parametrize('module', [citus_node, citus_distributed_table, citus_reference_table, citus_info,
-                                    citus_rebalance])
+@pytest.mark.parametrize('module', [citus_databases, citus_node, citus_distributed_table, citus_reference_table,
+                                    citus_info, citus_rebalance])
 def test_module_options_match_the_argument_spec(module):
     doc = yaml.safe_load(module.DOCUMENTATION)
     kind = 'info' if module is citus_info else 'changes'
