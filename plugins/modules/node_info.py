@@ -38,6 +38,18 @@ options:
     type: list
     elements: str
     default: []
+  server_binary:
+    description:
+      - A PostgreSQL server binary (C(.../bin/postgres)) whose settings' boot values to read for O(boot_values), with
+        C(postgres --describe-config), which runs no server (a setting's boot value is what the binary uses when no
+        configuration file sets it). Read string and enum settings this way; PostgreSQL 15 prints 0 as the boot value
+        of every numeric one.
+    type: path
+  boot_values:
+    description: The settings whose boot value to read from O(server_binary).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -90,6 +102,14 @@ server_port:
   returned: always
   type: int
   sample: 5432
+boot_values:
+  description:
+    - Each setting of O(boot_values) with its boot value in O(server_binary), or V(null) for a setting that binary
+      does not have (for example C(output_plugin_libraries) before PostgreSQL 15.20). V(null) as a whole when
+      O(server_binary) is not given or is not there.
+  returned: always
+  type: dict
+  sample: {output_plugin_libraries: "pgoutput, test_decoding"}
 '''
 
 import os
@@ -166,6 +186,21 @@ def service_states(module, units):
     return states
 
 
+def boot_values(module, binary, names):
+    """Each name's boot value (field 5 of `postgres --describe-config`), or None; None when there is no binary."""
+    if not os.path.isfile(binary):
+        return None
+    rc, out, err = module.run_command([binary, '--describe-config'], environ_update={'LC_ALL': 'C'})
+    if rc != 0:
+        module.fail_json(msg=f'{binary} --describe-config failed: {err.strip() or out.strip()}')
+    values = dict.fromkeys(names)
+    for line in out.splitlines():
+        fields = line.split('\t')
+        if len(fields) > 4 and fields[0] in values:
+            values[fields[0]] = fields[4]
+    return values
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -173,6 +208,8 @@ def main():
             apt_lists=dict(type='bool', default=False),
             data_directory=dict(type='path'),
             services=dict(type='list', elements='str', default=[]),
+            server_binary=dict(type='path'),
+            boot_values=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
@@ -183,6 +220,8 @@ def main():
         apt_lists=apt_list_count() if params['apt_lists'] else None,
         services=service_states(module, params['services']),
         server_port=server_port(module, params['data_directory']) if params['data_directory'] else None,
+        boot_values=boot_values(module, params['server_binary'], params['boot_values'])
+        if params['server_binary'] else None,
     )
 
 

@@ -110,3 +110,37 @@ def test_counts_only_package_lists(tmp_path, monkeypatch):
     assert node_info.apt_list_count() == 1
     monkeypatch.setattr(node_info, '_APT_LISTS', str(tmp_path / 'none'))
     assert node_info.apt_list_count() == 0
+
+
+# What postgres --describe-config prints (tab-separated: name, context, group, type, boot value, min, max, ...).
+DESCRIBE_CONFIG = r'''#!/bin/sh
+[ "$1" = --describe-config ] || exit 9
+printf 'max_connections\tpostmaster\tConnections\tINTEGER\t100\t1\t262143\tSets the maximum.\t\n'
+printf 'output_plugin_libraries\tsuperuser\tReplication\tSTRING\tpgoutput, test_decoding\t\t\tLists libraries.\t\n'
+'''
+
+
+def test_reads_boot_values_from_the_server_binary(tmp_path, bin_dir):
+    postgres = bin_dir / 'postgres'
+    postgres.write_text(DESCRIBE_CONFIG)
+    postgres.chmod(0o755)
+    result = run(tmp_path, bin_dir, server_binary=str(postgres),
+                 boot_values=['output_plugin_libraries', 'max_connections', 'not_a_setting'])
+    assert result['boot_values'] == {'output_plugin_libraries': 'pgoutput, test_decoding', 'max_connections': '100',
+                                     'not_a_setting': None}
+    assert run(tmp_path, bin_dir, server_binary=str(tmp_path / 'none'), boot_values=['x'])['boot_values'] is None
+    assert run(tmp_path, bin_dir)['boot_values'] is None
+    postgres.write_text('#!/bin/sh\necho "postgres: could not load library" >&2\nexit 1\n')
+    failed = run(tmp_path, bin_dir, server_binary=str(postgres), boot_values=['x'])
+    assert failed['failed'] and 'could not load library' in failed['msg'] and '--describe-config' in failed['msg']
+
+
+POSTGRES_15 = Path('/usr/lib/postgresql/15/bin/postgres')
+
+
+@pytest.mark.skipif(not POSTGRES_15.exists(), reason='PostgreSQL 15 is not installed here')
+def test_reads_boot_values_from_postgresql_15(tmp_path, bin_dir):
+    described = subprocess.run([str(POSTGRES_15), '--describe-config'], capture_output=True, text=True, check=True)
+    wanted = next(line.split('\t')[4] for line in described.stdout.splitlines() if line.startswith('wal_level\t'))
+    result = run(tmp_path, bin_dir, server_binary=str(POSTGRES_15), boot_values=['wal_level', 'no_such_setting'])
+    assert result['boot_values'] == {'wal_level': 'replica', 'no_such_setting': None} and wanted == 'replica'
