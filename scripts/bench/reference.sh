@@ -4,7 +4,8 @@
 # node worked on at once. It is what the collection's cold converge is compared with (scripts/bench.sh), so it does
 # the same work and no less:
 #   - the same packages on every node (postgresql-15, postgresql-client-15, python3-psycopg2, acl from Debian's apt,
-#     after a package-list refresh; the Citus package file of CITUS_DEB with dpkg);
+#     after a package-list refresh, with the packages they recommend, as apt's default and the role install them:
+#     logrotate, which rotates PostgreSQL's logs, among them; the Citus package file of CITUS_DEB with dpkg);
 #   - an EC P-256 cluster CA made on the controller, and each node's key and certificate (its container name,
 #     localhost and its address; server and client usage) signed by it, as the server's certificate and as the postgres
 #     user's client certificate, with the CA as root.crt;
@@ -86,7 +87,7 @@ node_up() {
     cd /var/tmp/pgcitus-reference
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 postgresql-15 postgresql-client-15 python3-psycopg2 acl > /dev/null
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 postgresql-15 postgresql-client-15 python3-psycopg2 acl > /dev/null
     dpkg -i citus.deb > /dev/null
     conf=/etc/postgresql/15/main home=/var/lib/postgresql
     install -d -o postgres -g postgres -m 0750 $conf/tls
