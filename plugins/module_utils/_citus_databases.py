@@ -182,8 +182,9 @@ def connect(module: Any, db: CitusDB, name: str) -> CitusDB:
     return conn
 
 
-def read_snapshot(module: Any, db: CitusDB, params: DatabasesParams) -> tuple[Snapshot, dict[str, CitusDB]]:
-    """The snapshot, and an open connection to each database that exists (the extension's version is read there)."""
+def read_snapshot(module: Any, db: CitusDB, params: DatabasesParams) -> Snapshot:
+    """The snapshot; the extension's version is read in each database that exists, over a connection closed at once
+    (one held open would keep, for example, template1 from serving a CREATE DATABASE)."""
     state = Snapshot()
     if params.password is not None:
         row = db.fetchone(ROLE_QUERY, (params.user,))
@@ -197,12 +198,12 @@ def read_snapshot(module: Any, db: CitusDB, params: DatabasesParams) -> tuple[Sn
     if row['closed']:
         raise Refusal(f"database {', '.join(row['closed'])} does not allow connections (datallowconn is false): "
                       f"allow them (ALTER DATABASE ... WITH ALLOW_CONNECTIONS true) or leave it out of databases")
-    connections: dict[str, CitusDB] = {}
     for name in row['open']:
-        connections[name] = conn = connect(module, db, name)
+        conn = connect(module, db, name)
         version = conn.fetchone(EXTENSION_QUERY)
+        conn.close()
         state.extensions[name] = version['extversion'] if version else None
-    return state, connections
+    return state
 
 
 def run_databases_module(module: Any) -> None:
@@ -214,13 +215,11 @@ def run_databases_module(module: Any) -> None:
         module.exit_json(changed=False, databases=[], password_changed=False, queries=[])
     db = CitusDB(module, {'action': 'read'})
     db.citus_version()
-    connections: dict[str, CitusDB] = {}
     try:
-        state, connections = read_snapshot(module, db, params)
+        state = read_snapshot(module, db, params)
         first, per_database = plan(params, state)
     except Refusal as exc:
-        for conn in [db, *connections.values()]:
-            conn.close()
+        db.close()
         module.fail_json(msg=f"{exc.msg}. Nothing was changed.", queries=[])
     db.run(first)
     done = [unit.done for unit in first]
@@ -228,13 +227,13 @@ def run_databases_module(module: Any) -> None:
         if module.check_mode:  # a database the run would create has no connection yet: record, as run() does
             db.queries.extend(stmt.shown for unit in units for stmt in unit.statements)
             continue
-        conn = connections.get(name) or connect(module, db, name)
+        conn = connect(module, db, name)
         conn.queries = db.queries  # one list of what ran, in order, on every connection
         # the units without statements only say, if this database's statement fails, what the run did before it
         conn.run([Unit([], done=text) for text in done] + units)
-        done.extend(unit.done for unit in units)
-    for conn in [db, *connections.values()]:
         conn.close()
+        done.extend(unit.done for unit in units)
+    db.close()
     queries = db.queries
     extended = {name for name, _ in per_database}
     after = {name: state.default_version if name in extended else state.extensions.get(name)
