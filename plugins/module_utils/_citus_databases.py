@@ -129,7 +129,6 @@ DATABASES_QUERY = (
     "coalesce(array_agg(datname::text ORDER BY datname) FILTER (WHERE datallowconn), '{}') AS open, "
     "coalesce(array_agg(datname::text ORDER BY datname) FILTER (WHERE NOT datallowconn), '{}') AS closed "
     "FROM pg_catalog.pg_database WHERE datname = ANY(%s)")
-EXTENSION_QUERY = "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'citus'"
 
 
 def plan(params: DatabasesParams, state: Snapshot) -> tuple[list[Unit], list[tuple[str, list[Unit]]]]:
@@ -175,11 +174,11 @@ def plan(params: DatabasesParams, state: Snapshot) -> tuple[list[Unit], list[tup
     return first, per_database
 
 
-def connect(module: Any, db: CitusDB, name: str) -> CitusDB:
-    """A connection to database name, its session set up as the first connection's."""
+def connect(module: Any, db: CitusDB, name: str) -> tuple[CitusDB, str | None]:
+    """A connection to database name, its session set up as the first connection's, and the citus extension's
+    version there (None: not created), which that set-up query reads."""
     conn = CitusDB(module, dict(db.context, db=name), dbname=name)
-    conn.citus_version()
-    return conn
+    return conn, conn.citus_version()
 
 
 def read_snapshot(module: Any, db: CitusDB, params: DatabasesParams) -> Snapshot:
@@ -199,10 +198,8 @@ def read_snapshot(module: Any, db: CitusDB, params: DatabasesParams) -> Snapshot
         raise Refusal(f"database {', '.join(row['closed'])} does not allow connections (datallowconn is false): "
                       f"allow them (ALTER DATABASE ... WITH ALLOW_CONNECTIONS true) or leave it out of databases")
     for name in row['open']:
-        conn = connect(module, db, name)
-        version = conn.fetchone(EXTENSION_QUERY)
+        conn, state.extensions[name] = connect(module, db, name)
         conn.close()
-        state.extensions[name] = version['extversion'] if version else None
     return state
 
 
@@ -227,7 +224,7 @@ def run_databases_module(module: Any) -> None:
         if module.check_mode:  # a database the run would create has no connection yet: record, as run() does
             db.queries.extend(stmt.shown for unit in units for stmt in unit.statements)
             continue
-        conn = connect(module, db, name)
+        conn = connect(module, db, name)[0]
         conn.queries = db.queries  # one list of what ran, in order, on every connection
         # the units without statements only say, if this database's statement fails, what the run did before it
         conn.run([Unit([], done=text) for text in done] + units)
