@@ -56,6 +56,7 @@ _value:
   elements: str
 '''
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,17 +65,8 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_node import validate
-from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
-    one_table_spec,
-    validate_distributed,
-    validate_reference,
-)
-from ansible_collections.pgcitus.cluster.plugins.modules import (
-    citus_distributed_table,
-    citus_node,
-    citus_reference_table,
-)
+
+MODULE_NAMES = ('citus_node', 'citus_distributed_table', 'citus_reference_table')
 
 Params = dict[str, Any]
 
@@ -115,13 +107,29 @@ class ModuleChecks:
     name: Callable[[dict[str, Any], int, str], str]
 
 
-MODULES = {
-    'citus_node': ModuleChecks(citus_node.one_node_spec, validate, node_params, node_name),
-    'citus_distributed_table': ModuleChecks(lambda: one_table_spec(citus_distributed_table.argument_spec()),
-                                            validate_distributed, table_params, table_name),
-    'citus_reference_table': ModuleChecks(lambda: one_table_spec(citus_reference_table.argument_spec()),
-                                          validate_reference, table_params, table_name),
-}
+@functools.cache
+def modules() -> dict[str, ModuleChecks]:
+    """The modules' checks. Imported on first use, not when Ansible loads the filter: the modules import the
+    PostgreSQL driver, and Ansible loads every filter file of the collection in each task's worker that uses any of
+    them (tests/unit/plugins/filter/test_filter_imports.py)."""
+    from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_node import validate
+    from ansible_collections.pgcitus.cluster.plugins.module_utils._citus_table import (
+        one_table_spec,
+        validate_distributed,
+        validate_reference,
+    )
+    from ansible_collections.pgcitus.cluster.plugins.modules import (
+        citus_distributed_table,
+        citus_node,
+        citus_reference_table,
+    )
+    return {
+        'citus_node': ModuleChecks(citus_node.one_node_spec, validate, node_params, node_name),
+        'citus_distributed_table': ModuleChecks(lambda: one_table_spec(citus_distributed_table.argument_spec()),
+                                                validate_distributed, table_params, table_name),
+        'citus_reference_table': ModuleChecks(lambda: one_table_spec(citus_reference_table.argument_spec()),
+                                              validate_reference, table_params, table_name),
+    }
 
 # The citus_cluster role's own words for three of the table module's refusals, which its users (and
 # molecule/validation) know; the rule itself is the module's.
@@ -137,7 +145,7 @@ ROLE_WORDING = (
 def module_problem(module: str, params: Params) -> str | None:
     """The module's message for these parameters (its argument spec as AnsibleModule applies it, then its own
     checks), or None."""
-    checks = MODULES[module]
+    checks = modules()[module]
     result = ArgumentSpecValidator(checks.argument_spec()).validate(params)
     if not result.error_messages:
         return checks.check(result.validated_parameters)
@@ -155,9 +163,10 @@ def worded(msg: str, who: str) -> str:
 
 
 def citus_module_problems(items: list[dict[str, Any]], module: str) -> list[str]:
-    if module not in MODULES:
-        raise AnsibleFilterError(f"citus_module_problems: module must be one of {', '.join(MODULES)}, got {module}")
-    checks = MODULES[module]
+    if module not in MODULE_NAMES:
+        raise AnsibleFilterError(f"citus_module_problems: module must be one of {', '.join(MODULE_NAMES)}, "
+                                 f"got {module}")
+    checks = modules()[module]
     problems = []
     for index, item in enumerate(items, start=1):
         msg = module_problem(module, checks.params(item))

@@ -64,14 +64,10 @@ import ipaddress
 import os
 import stat
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # pragma: no cover - the controller's Ansible ships it
-    HAS_CRYPTOGRAPHY = False
+# cryptography is imported by the filter when it runs (_import_cryptography), not when Ansible loads the file: Ansible
+# loads every filter file of the collection in each task's worker that uses any of them
+# (tests/unit/plugins/filter/test_filter_imports.py).
+x509 = serialization = ec = ExtendedKeyUsageOID = NameOID = None
 
 _USAGES = {'serverAuth': 'SERVER_AUTH', 'clientAuth': 'CLIENT_AUTH'}
 
@@ -154,9 +150,23 @@ def _current(base, names, usages, ca_cert='', ca=False):
     return True
 
 
+def _import_cryptography():
+    """Import the parts of cryptography the checks use, once; False when it is not installed."""
+    global x509, serialization, ec, ExtendedKeyUsageOID, NameOID
+    if NameOID is None:  # the last one imported
+        try:
+            from cryptography import x509
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        except ImportError:  # pragma: no cover - the controller's Ansible ships it
+            return False
+    return True
+
+
 def citus_tls_current(base, names, usages, ca_cert='', ca=False):
     """True when BASE.key, BASE.csr and BASE.crt are what the role's certificate tasks would leave."""
-    if not HAS_CRYPTOGRAPHY or not names or any(u not in _USAGES for u in ([] if ca else usages)):
+    if not _import_cryptography() or not names or any(u not in _USAGES for u in ([] if ca else usages)):
         return False
     try:
         return _current(str(base), [str(n) for n in names], list(usages), str(ca_cert), bool(ca))
