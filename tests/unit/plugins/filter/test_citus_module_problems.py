@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.pgcitus.cluster.plugins.filter.citus_module_problems import (
+    MODULE_NAMES,
     citus_module_problems,
+    modules,
     node_params,
 )
 
@@ -134,3 +136,8 @@ def test_node_problems(record, problem):
 def test_an_unknown_module_is_an_error():
     with pytest.raises(AnsibleFilterError, match='module must be one of citus_node, citus_distributed_table'):
         citus_module_problems([], 'citus_info')
+
+
+def test_every_named_module_has_its_checks():
+    """The names the filter accepts before it imports the modules are the modules it has checks for."""
+    assert tuple(modules()) == MODULE_NAMES
