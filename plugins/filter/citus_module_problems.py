@@ -66,8 +66,6 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-MODULE_NAMES = ('citus_node', 'citus_distributed_table', 'citus_reference_table')
-
 Params = dict[str, Any]
 
 
@@ -163,10 +161,9 @@ def worded(msg: str, who: str) -> str:
 
 
 def citus_module_problems(items: list[dict[str, Any]], module: str) -> list[str]:
-    if module not in MODULE_NAMES:
-        raise AnsibleFilterError(f"citus_module_problems: module must be one of {', '.join(MODULE_NAMES)}, "
-                                 f"got {module}")
-    checks = modules()[module]
+    checks = modules().get(module)
+    if checks is None:
+        raise AnsibleFilterError(f"citus_module_problems: module must be one of {', '.join(modules())}, got {module}")
     problems = []
     for index, item in enumerate(items, start=1):
         msg = module_problem(module, checks.params(item))
